@@ -1,0 +1,53 @@
+# The two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST_PORT ?= 127.0.0.1:8000
+
+.PHONY: run test install install-dev migrate seed worker beat lint clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(PY) manage.py migrate --database default --no-input
+	$(PY) manage.py migrate --database safety --no-input
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+## Serve the app with demo data on 127.0.0.1:8000 (development mode unless DEBUG says otherwise).
+run: export DEBUG ?= true
+run: seed
+	$(PY) manage.py runserver $(HOST_PORT)
+
+## Run the whole test suite.
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## A Celery worker and the beat scheduler (need CELERY_BROKER_URL).
+worker: install
+	$(VENV)/bin/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A config beat --loglevel=INFO
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles

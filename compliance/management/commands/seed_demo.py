@@ -1,0 +1,48 @@
+"""Load demo data through the apps' own services; run again, it adds only what is missing."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from annotators.models import Role
+from annotators.services import person_create
+
+# Published on purpose: demo accounts exist only where seed_demo ran, never in production.
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
+
+PEOPLE = [
+    ("manager.lin", "Lin Hua", Role.MANAGER),
+    ("annotator.chen", "Chen Jing", Role.ANNOTATOR),
+    ("annotator.wang", "Wang Lei", Role.ANNOTATOR),
+    ("annotator.zhao", "Zhao Min", Role.ANNOTATOR),
+    ("annotator.liu", "Liu Yang", Role.ANNOTATOR),
+    ("reviewer.sun", "Sun Mei", Role.REVIEWER),
+    ("reviewer.zhou", "Zhou Qiang", Role.REVIEWER),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo people (and, as the product grows, demo work) for a first look."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--allow-production", action="store_true",
+                            help="Run even with DEBUG off. Demo logins have a published password.")
+
+    def handle(self, *args, allow_production: bool = False, **options) -> None:
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("Refusing to create demo accounts with DEBUG off: their password "
+                               "is published. Pass --allow-production if you really mean it.")
+        user_model = get_user_model()
+        rows = []
+        for username, full_name, role in PEOPLE:
+            if user_model.objects.filter(username=username).exists():
+                state = "exists"
+            else:
+                person_create(actor=None, username=username, password=DEMO_PASSWORD, role=role,
+                              full_name=full_name, email=f"{username}@example.com")
+                state = "created"
+            rows.append((role.label, username, state))
+
+        self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD})")
+        for role_label, username, state in rows:
+            self.stdout.write(f"  {role_label:<10} {username:<16} {state}")

@@ -1,0 +1,48 @@
+"""API plumbing shared by every app: error bodies and pagination."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import ApplicationError
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Render every error as ``{"code", "message", "detail"}``."""
+    if isinstance(exc, ApplicationError):
+        return Response({"code": exc.code, "message": exc.message, "detail": exc.detail},
+                        status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail = exc.message_dict
+        else:
+            detail = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        code, message = "invalid", "The request has invalid fields; see detail."
+        detail = response.data
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        message = str(exc.detail) if isinstance(exc, exceptions.APIException) else str(exc)
+        detail = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            detail = {"retry_after_seconds": int(exc.wait)}
+    response.data = {"code": code, "message": message, "detail": detail}
+    return response
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
