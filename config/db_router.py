@@ -25,7 +25,12 @@ class SafetyRouter:
         return database_for_app(model._meta.app_label)
 
     def allow_relation(self, obj1: Model, obj2: Model, **hints) -> bool:
-        return database_for_app(obj1._meta.app_label) == database_for_app(obj2._meta.app_label)
+        home1 = database_for_app(obj1._meta.app_label)
+        home2 = database_for_app(obj2._meta.app_label)
+        # A row read from (or saved to) another database than its home is refused as well.
+        where1 = obj1._state.db or home1
+        where2 = obj2._state.db or home2
+        return home1 == home2 == where1 == where2
 
     def allow_migrate(self, db: str, app_label: str, model_name: str | None = None,
                       **hints) -> bool:

@@ -1,3 +1,5 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -6,6 +8,10 @@ from rest_framework.authtoken.views import ObtainAuthToken
 
 from config import views
 from rules.urls import api_urlpatterns as rules_api
+
+# Swagger UI adds <style> elements at run time; styles only, and only on this page.
+api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
 
 api_v1 = [
     path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
@@ -25,7 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
 ]
 
 handler400 = "config.views.bad_request"

@@ -2,14 +2,15 @@
 
 from django.apps import apps
 from django.core import checks
+from django.db.models import Model
 
 from config.db_router import SAFETY_APP
 
 
-@checks.register(checks.Tags.models)
-def no_relation_leaves_the_safety_store(app_configs=None, **kwargs) -> list[checks.Error]:
+def relation_errors(*models: type[Model]) -> list[checks.Error]:
+    """Return an error for each relation of ``models`` to a model outside the safety store."""
     errors = []
-    for model in apps.get_app_config(SAFETY_APP).get_models():
+    for model in models:
         for field in model._meta.get_fields():
             related = getattr(field, "related_model", None)
             if related is not None and related._meta.app_label != SAFETY_APP:
@@ -22,3 +23,8 @@ def no_relation_leaves_the_safety_store(app_configs=None, **kwargs) -> list[chec
                     id="safety_labels.E001",
                 ))
     return errors
+
+
+@checks.register(checks.Tags.models)
+def no_relation_leaves_the_safety_store(app_configs=None, **kwargs) -> list[checks.Error]:
+    return relation_errors(*apps.get_app_config(SAFETY_APP).get_models())

@@ -16,6 +16,7 @@ PASSWORD = "a-test-password-9x"
 def pytest_collection_modifyitems(config, items):
     on_postgres = connections["default"].vendor == "postgresql"
     has_chromium = os.path.exists(CHROMIUM)
+    has_broker = os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
     for item in items:
         if item.get_closest_marker("postgres") and not on_postgres:
             item.add_marker(pytest.mark.skip(
@@ -23,6 +24,9 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("browser") and not has_chromium:
             item.add_marker(pytest.mark.skip(
                 reason=f"needs Chromium at {CHROMIUM}: apt-get install chromium"))
+        if item.get_closest_marker("broker") and not has_broker:
+            item.add_marker(pytest.mark.skip(
+                reason="needs a Redis broker: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0"))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -45,7 +49,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
-def _celery_runs_eagerly(settings):
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_runs_eagerly():
     """Run tasks in the test's process, whatever broker the environment names."""
     from config.celery import app
 

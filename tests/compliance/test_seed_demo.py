@@ -1,0 +1,54 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from audit.models import AuditEvent
+from compliance.management.commands.seed_demo import PEOPLE
+
+pytestmark = pytest.mark.django_db
+
+USERNAMES = [username for username, _, _ in PEOPLE]
+
+
+@pytest.fixture(autouse=True)
+def development_mode(settings):
+    settings.DEBUG = True
+
+
+class TestSeedDemo:
+    def test_creates_a_manager_four_annotators_and_two_reviewers(self, capsys):
+        call_command("seed_demo")
+
+        users = get_user_model().objects.filter(username__in=USERNAMES)
+        groups = sorted(user.groups.get().name for user in users)
+        assert groups == ["Annotators"] * 4 + ["Managers"] + ["Reviewers"] * 2
+        output = capsys.readouterr().out
+        assert all(username in output for username in USERNAMES)
+        assert "password" in output
+
+    def test_printed_logins_work(self, client, capsys):
+        call_command("seed_demo")
+        password = capsys.readouterr().out.split("password for each: ")[1].split(")")[0]
+
+        response = client.post("/accounts/login/", {"username": "manager.lin",
+                                                     "password": password})
+
+        assert response.status_code == 302
+
+    def test_running_twice_adds_nothing(self, capsys):
+        call_command("seed_demo")
+        events = AuditEvent.objects.filter(action="person.created").count()
+
+        call_command("seed_demo")
+
+        assert get_user_model().objects.filter(username__in=USERNAMES).count() == len(PEOPLE)
+        assert AuditEvent.objects.filter(action="person.created").count() == events
+        assert "exists" in capsys.readouterr().out
+
+    def test_refuses_in_production_mode(self, settings):
+        settings.DEBUG = False
+
+        with pytest.raises(CommandError, match="DEBUG off"):
+            call_command("seed_demo")
+
+        assert not get_user_model().objects.filter(username__in=USERNAMES).exists()
