@@ -52,7 +52,7 @@ class TestThroughTheBroker:
         # The worker reads the test databases, where the events above are committed.
         env = {**os.environ, "DATABASE_URL": database_url("default"),
                "SAFETY_DATABASE_URL": database_url("safety"), "DEBUG": "true"}
-        worker = subprocess.Popen(  # noqa: S603
+        worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
              "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
              "--loglevel=WARNING"],

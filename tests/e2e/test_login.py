@@ -21,6 +21,7 @@ def log_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def test_a_manager_logs_in_and_sees_the_manager_home(page: Page, live_server, csp_violations):
@@ -60,6 +61,7 @@ def test_the_api_docs_load_under_the_content_security_policy(page: Page, live_se
 def test_the_skip_link_is_the_first_stop_of_the_keyboard(page: Page, live_server):
     make_person("ann.kbd", Role.ANNOTATOR)
     log_in(page, live_server.url, "ann.kbd")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your annotation work")
 
     page.keyboard.press("Tab")
 

@@ -1,0 +1,19 @@
+import pytest
+from django.db import connections
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_database_survives_playwright(request, django_db_setup):
+    """Carry the database snapshot that transactional tests restore over to Playwright's context.
+
+    Playwright's sync API runs tests inside a greenlet with its own context, so Django hands
+    out new connection objects there, without the snapshot taken when the test databases were
+    created; without it, data from migrations (groups, risk categories) would not come back
+    after a transactional test empties the tables.
+    """
+    snapshots = {alias: getattr(connections[alias], "_test_serialized_contents", None)
+                 for alias in connections}
+    request.getfixturevalue("playwright")
+    for alias, snapshot in snapshots.items():
+        if snapshot is not None:
+            connections[alias]._test_serialized_contents = snapshot
