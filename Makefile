@@ -21,17 +21,24 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
 
+VAR_DIR ?= var
+# How `make run` serves: as in production (own error pages, no debug output) but over plain
+# HTTP on the loopback address, with the secret key kept in var/.
+LOCAL_SERVE = DEBUG=false HTTPS=false \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR_DIR)/development-secret-key)}"
+
 migrate: install
-	$(PY) manage.py migrate --database default --no-input
-	$(PY) manage.py migrate --database safety --no-input
+	DEBUG=true $(PY) manage.py migrate --database default --no-input
+	DEBUG=true $(PY) manage.py migrate --database safety --no-input
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	DEBUG=true $(PY) manage.py seed_demo
 
-## Serve the app with demo data on 127.0.0.1:8000 (development mode unless DEBUG says otherwise).
-run: export DEBUG ?= true
+## Serve the app with demo data on 127.0.0.1:8000.
 run: seed
-	$(PY) manage.py runserver $(HOST_PORT)
+	$(LOCAL_SERVE) $(PY) manage.py collectstatic --no-input --verbosity 0
+	$(LOCAL_SERVE) $(PY) manage.py runserver $(HOST_PORT)
 
 ## Run the whole test suite.
 test: install-dev

@@ -2,7 +2,8 @@
 
 With nothing set the app runs on two SQLite files under ``var/``, runs Celery tasks eagerly
 and is in development mode (``DEBUG`` on). Setting ``DATABASE_URL`` makes ``DEBUG`` default
-to off; with ``DEBUG`` off the app refuses to start without a real ``SECRET_KEY``.
+to off; with ``DEBUG`` off the app refuses to start without a real ``SECRET_KEY`` and, unless
+``HTTPS=false``, requires HTTPS (secure cookies, HSTS, redirects).
 See ``.env.example`` for every variable.
 """
 
@@ -235,9 +236,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
-# --- production hardening (DEBUG off) -------------------------------------------------------
+# --- HTTPS hardening (on whenever DEBUG is off, unless HTTPS=false for a local run) ----------
 
-if not DEBUG:
+HTTPS = env_bool("HTTPS", not DEBUG)
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     CSRF_COOKIE_HTTPONLY = True

@@ -11,7 +11,7 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 CONFIG_VARIABLES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SAFETY_DATABASE_URL",
                     "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL", "VAR_DIR",
-                    "DJANGO_ALLOW_ASYNC_UNSAFE")
+                    "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS")
 
 
 def run_manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -117,3 +117,20 @@ class TestProductionMode:
                                    tmp_path, DEBUG="true")
 
         assert "BrowsableAPIRenderer" in renderers
+
+
+class TestLocalServe:
+    """``make run`` serves with DEBUG off over plain HTTP on the loopback address."""
+
+    def test_https_false_keeps_production_pages_but_allows_plain_http(self, tmp_path):
+        value = settings_value(
+            "(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT)",
+            tmp_path, **production_env(), HTTPS="false")
+
+        assert value == "(False, False, False)"
+
+    def test_https_is_on_by_default_with_debug_off(self, tmp_path):
+        value = settings_value("(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS)",
+                               tmp_path, **production_env())
+
+        assert value == "(True, 31536000)"
