@@ -3,8 +3,9 @@
 Later migrations extend the groups' permissions as new capabilities arrive.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from annotators.role_grants import grant_permissions
 
 PERMISSIONS = {
     "Managers": [
@@ -20,24 +21,8 @@ PERMISSIONS = {
 }
 
 
-def ensure_permissions(apps, using):
-    # Permissions are normally made after all migrations; make them now so they can be granted.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0, using=using)
-        app_config.models_module = None
-
-
 def create_groups(apps, schema_editor):
-    db = schema_editor.connection.alias
-    ensure_permissions(apps, db)
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in PERMISSIONS.items():
-        group, _ = Group.objects.using(db).get_or_create(name=name)
-        for app_label, codename in codenames:
-            group.permissions.add(Permission.objects.using(db).get(
-                content_type__app_label=app_label, codename=codename))
+    grant_permissions(apps, schema_editor, PERMISSIONS)
 
 
 def remove_groups(apps, schema_editor):
