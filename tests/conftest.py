@@ -94,3 +94,9 @@ def manager_client(client, manager):
 def annotator_client(client, annotator):
     client.force_login(annotator)
     return client
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client

@@ -2,7 +2,12 @@ import pytest
 
 from compliance.demo_rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS, _risk_texts
 from rules.models import RiskCategory, RuleSet, RuleVersion
-from rules.services import risk_rule_save, rule_set_create, rule_version_publish, rule_version_update
+from rules.services import (
+    risk_rule_save,
+    rule_set_create,
+    rule_version_publish,
+    rule_version_update,
+)
 
 
 def make_safety_draft(manager, *, name: str = "Safety rules", skip: tuple[str, ...] = (),
