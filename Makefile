@@ -28,12 +28,17 @@ LOCAL_SERVE = DEBUG=false HTTPS=false \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	SECRET_KEY="$${SECRET_KEY:-$$(cat $(VAR_DIR)/development-secret-key)}"
 
-migrate: install
-	DEBUG=true $(PY) manage.py migrate --database default --no-input
-	DEBUG=true $(PY) manage.py migrate --database safety --no-input
+$(VAR_DIR)/development-secret-key:
+	mkdir -p $(VAR_DIR)
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	chmod 600 $@
+
+migrate: install $(VAR_DIR)/development-secret-key
+	$(LOCAL_SERVE) $(PY) manage.py migrate --database default --no-input
+	$(LOCAL_SERVE) $(PY) manage.py migrate --database safety --no-input
 
 seed: migrate
-	DEBUG=true $(PY) manage.py seed_demo
+	$(LOCAL_SERVE) $(PY) manage.py seed_demo
 
 ## Serve the app with demo data on 127.0.0.1:8000.
 run: seed

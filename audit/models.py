@@ -29,6 +29,9 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AuditTrailIsAppendOnly("Audit events cannot be updated.")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events are appended one by one with record_event.")
+
 
 class AuditEvent(models.Model):
     """One recorded change: who did what to which object, chained to the event before it."""

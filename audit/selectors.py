@@ -17,6 +17,7 @@ class ChainBreak:
 class ChainReport:
     events_checked: int
     first_break: ChainBreak | None
+    last_hash: str = GENESIS_HASH
 
     @property
     def intact(self) -> bool:
@@ -37,7 +38,7 @@ def audit_chain_verify(*, chunk_size: int = 2000) -> ChainReport:
             return ChainReport(checked, ChainBreak(
                 event.pk, "its content does not match its hash (the row was altered)"))
         expected_prev = event.hash
-    return ChainReport(checked, None)
+    return ChainReport(checked, None, expected_prev)
 
 
 def audit_event_list_for_target(*, target_type: str,

@@ -1,18 +1,24 @@
 """API plumbing shared by every app: error bodies and pagination."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from config.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Render every error as ``{"code", "message", "detail"}``."""
     if isinstance(exc, ApplicationError):
+        set_rollback()
         return Response({"code": exc.code, "message": exc.message, "detail": exc.detail},
                         status=exc.http_status)
     if isinstance(exc, DjangoValidationError):
@@ -28,7 +34,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # Anything unexpected: logged with its traceback, answered without it.
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__,
+                         exc_info=exc)
+        set_rollback()
+        return Response({"code": "server_error",
+                         "message": "Something went wrong on the server; it has been logged. "
+                                    "Try again in a moment.", "detail": {}}, status=500)
     if isinstance(exc, exceptions.ValidationError):
         code, message = "invalid", "The request has invalid fields; see detail."
         detail = response.data
@@ -46,3 +58,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+def api_not_found(request, *args, **kwargs) -> JsonResponse:
+    """Answer a path under /api/ that matches no endpoint with the API's error body."""
+    return JsonResponse({"code": "not_found", "message": f"No API endpoint at {request.path}.",
+                         "detail": {}}, status=404)

@@ -2,11 +2,13 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from config import views
+from config.api import api_not_found
 from rules.urls import api_urlpatterns as rules_api
 
 # Swagger UI adds <style> elements at run time; styles only, and only on this page.
@@ -32,6 +34,7 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
+    re_path(r"^api/", login_not_required(api_not_found), name="api-not-found"),
 ]
 
 handler400 = "config.views.bad_request"

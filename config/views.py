@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from annotators.selectors import home_url_for
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(home_url_for(request.user))
 

@@ -13,6 +13,7 @@ from config.errors import ApplicationError
 from . import selectors, services
 from .content import RISK_RULE_FIELDS, publication_gaps, risk_coverage
 from .models import AQL_VALUES, InspectionLevel, RuleSet, SamplingScheme
+from .permissions import ManagesRulesToWrite
 
 
 class UnknownFields(ApplicationError):
@@ -83,7 +84,9 @@ class RuleSetOutputSerializer(serializers.Serializer):
 
 
 class RuleSetListApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    permission_classes = [ManagesRulesToWrite]
+
+    class RuleSetCreateInputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=200)
         kind = serializers.ChoiceField(choices=RuleSet.Kind.choices)
         domain = serializers.CharField(max_length=200)
@@ -94,10 +97,11 @@ class RuleSetListApi(APIView):
         return _paginated(self, request, selectors.rule_set_list_for_actor(actor=request.user),
                           RuleSetOutputSerializer)
 
-    @extend_schema(request=InputSerializer, responses={201: RuleSetOutputSerializer},
+    @extend_schema(request=RuleSetCreateInputSerializer,
+                   responses={201: RuleSetOutputSerializer},
                    summary="Create a rule set with an empty draft as version 1")
     def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RuleSetCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rule_set = services.rule_set_create(actor=request.user, **serializer.validated_data)
         rule_set = selectors.rule_set_get_for_actor(actor=request.user, rule_set_id=rule_set.pk)
@@ -196,6 +200,8 @@ class RuleSetVersionListApi(APIView):
 
 
 class RuleVersionDetailApi(APIView):
+    permission_classes = [ManagesRulesToWrite]
+
     @extend_schema(responses=RuleVersionOutputSerializer, summary="One rule version, whole")
     def get(self, request: Request, version_id: int) -> Response:
         return _version_response(request, version_id)
@@ -213,18 +219,20 @@ class RuleVersionDetailApi(APIView):
 
 
 class RiskRuleApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    permission_classes = [ManagesRulesToWrite]
+
+    class RiskRuleInputSerializer(serializers.Serializer):
         definition = serializers.CharField(required=False, allow_blank=True)
         decision_criteria = serializers.CharField(required=False, allow_blank=True)
         positive_examples = serializers.CharField(required=False, allow_blank=True)
         counter_examples = serializers.CharField(required=False, allow_blank=True)
         review_criteria = serializers.CharField(required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses=RiskRuleOutputSerializer,
+    @extend_schema(request=RiskRuleInputSerializer, responses=RiskRuleOutputSerializer,
                    summary="Write the rule for one risk category in a safety draft")
     def put(self, request: Request, version_id: int, code: str) -> Response:
         selectors.rule_version_get_for_actor(actor=request.user, version_id=version_id)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RiskRuleInputSerializer(data=request.data)
         _refuse_unknown_fields(request.data, serializer)
         serializer.is_valid(raise_exception=True)
         texts = {name: serializer.validated_data.get(name, "") for name in RISK_RULE_FIELDS}
@@ -234,6 +242,8 @@ class RiskRuleApi(APIView):
 
 
 class RuleVersionPublishApi(APIView):
+    permission_classes = [ManagesRulesToWrite]
+
     @extend_schema(request=None, responses=RuleVersionOutputSerializer,
                    summary="Publish a complete draft (409 listing every gap otherwise)")
     def post(self, request: Request, version_id: int) -> Response:
@@ -243,14 +253,16 @@ class RuleVersionPublishApi(APIView):
 
 
 class RuleVersionRetireApi(APIView):
-    class InputSerializer(serializers.Serializer):
+    permission_classes = [ManagesRulesToWrite]
+
+    class RetireInputSerializer(serializers.Serializer):
         reason = serializers.CharField(required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses=RuleVersionOutputSerializer,
+    @extend_schema(request=RetireInputSerializer, responses=RuleVersionOutputSerializer,
                    summary="Retire a published version")
     def post(self, request: Request, version_id: int) -> Response:
         selectors.rule_version_get_for_actor(actor=request.user, version_id=version_id)
-        serializer = self.InputSerializer(data=request.data)
+        serializer = self.RetireInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.rule_version_retire(actor=request.user, version_id=version_id,
                                      reason=serializer.validated_data["reason"])
@@ -258,6 +270,8 @@ class RuleVersionRetireApi(APIView):
 
 
 class RuleVersionNewDraftApi(APIView):
+    permission_classes = [ManagesRulesToWrite]
+
     @extend_schema(request=None, responses={201: RuleVersionOutputSerializer},
                    summary="Start the next draft as a full copy of this version")
     def post(self, request: Request, version_id: int) -> Response:
@@ -326,6 +340,8 @@ class RuleVersionExportApi(APIView):
 
 
 class RuleVersionImportApi(APIView):
+    permission_classes = [ManagesRulesToWrite]
+
     @extend_schema(request=inline_serializer("RuleVersionImport", {
         "format": serializers.CharField()}), responses={201: RuleVersionOutputSerializer},
         summary="Import an exported version as a new draft")

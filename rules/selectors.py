@@ -11,10 +11,10 @@ from django.http import Http404
 
 from .content import CONTENT_FIELDS, RISK_RULE_FIELDS, sections_for
 from .models import RiskCategory, RiskGroup, RiskRule, RuleAcknowledgement, RuleSet, RuleVersion
+from .permissions import MANAGE_RULES
 
 EXPORT_FORMAT = "awm.rule_version"
 EXPORT_FORMAT_VERSION = 1
-MANAGE_RULES = "rules.manage_rules"
 
 
 def risk_category_list() -> QuerySet[RiskCategory]:

@@ -14,9 +14,8 @@ from config.errors import ApplicationError
 
 from .content import CONTENT_FIELDS, EDITABLE_FIELDS, RISK_RULE_FIELDS, publication_gaps
 from .models import RiskCategory, RiskRule, RuleAcknowledgement, RuleSet, RuleVersion
+from .permissions import MANAGE_RULES
 from .signals import rule_version_published
-
-MANAGE_RULES = "rules.manage_rules"
 
 
 class RulesPermissionDenied(ApplicationError):

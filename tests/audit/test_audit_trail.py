@@ -75,6 +75,8 @@ class TestAuditTrailIsAppendOnly:
             AuditEvent.objects.filter(pk=event.pk).update(action="test.rewritten")
         with pytest.raises(AuditTrailIsAppendOnly):
             AuditEvent.objects.bulk_update([event], ["action"])
+        with pytest.raises(AuditTrailIsAppendOnly):
+            AuditEvent.objects.bulk_create([AuditEvent(action="forged", prev_hash=event.hash)])
 
         assert AuditEvent.objects.get(pk=event.pk).action == "test.step0"
 
@@ -118,12 +120,13 @@ class TestAuditTrailIsAppendOnly:
 
 
 class TestVerifyAuditChain:
-    def test_reports_an_intact_chain(self, capsys):
-        record_three()
+    def test_reports_an_intact_chain_and_its_last_hash(self, capsys):
+        last = record_three()[-1]
 
         call_command("verify_audit_chain")
 
         assert "Audit chain intact" in capsys.readouterr().out
+        assert audit_chain_verify().last_hash == last.hash
         assert audit_chain_verify().intact
 
     def test_finds_a_tampered_row(self):

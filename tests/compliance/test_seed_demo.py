@@ -10,11 +10,6 @@ pytestmark = pytest.mark.django_db
 USERNAMES = [username for username, _, _ in PEOPLE]
 
 
-@pytest.fixture(autouse=True)
-def development_mode(settings):
-    settings.DEBUG = True
-
-
 class TestSeedDemo:
     def test_creates_a_manager_four_annotators_and_two_reviewers(self, capsys):
         call_command("seed_demo")
@@ -45,10 +40,10 @@ class TestSeedDemo:
         assert AuditEvent.objects.filter(action="person.created").count() == events
         assert "exists" in capsys.readouterr().out
 
-    def test_refuses_in_production_mode(self, settings):
-        settings.DEBUG = False
+    def test_refuses_on_a_server_other_hosts_reach(self, settings):
+        settings.ALLOWED_HOSTS = ["annotation.example.com", "127.0.0.1"]
 
-        with pytest.raises(CommandError, match="DEBUG off"):
+        with pytest.raises(CommandError, match=r"annotation\.example\.com"):
             call_command("seed_demo")
 
         assert not get_user_model().objects.filter(username__in=USERNAMES).exists()

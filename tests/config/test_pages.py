@@ -110,6 +110,25 @@ class TestErrorPages:
 
         assert response["Content-Type"] == "application/json"
 
+    def test_an_unknown_api_path_is_a_json_404(self, client):
+        response = client.get("/api/v1/no-such-endpoint/")
+
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+
+    def test_an_api_crash_is_a_json_500_without_internals(self, annotator_client, monkeypatch):
+        def explode(*args, **kwargs):
+            raise RuntimeError("secret internals")
+
+        monkeypatch.setattr("rules.selectors.risk_category_list", explode)
+        annotator_client.raise_request_exception = False
+
+        response = annotator_client.get("/api/v1/risk-categories/")
+
+        assert response.status_code == 500
+        assert response.json()["code"] == "server_error"
+        assert "secret internals" not in response.content.decode()
+
 
 class TestHealth:
     def test_answers_without_login_and_without_data(self, client):
@@ -132,6 +151,14 @@ class TestApiDocs:
         assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
         assert not re.search(r"(src|href)=\"https?://", html)
         assert not INLINE_SCRIPT.search(html)
+
+    def test_the_schema_generates_without_warnings(self, tmp_path):
+        from django.core.management import call_command
+
+        call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+        assert "/api/v1/rule-versions/{version_id}/publish/" in (
+            tmp_path / "schema.yaml").read_text()
 
     def test_schema_and_docs_need_login(self, client):
         assert client.get("/api/schema/").status_code in {401, 403}

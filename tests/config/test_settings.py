@@ -70,9 +70,9 @@ class TestProductionMode:
         result = run_manage("check", tmp_path=tmp_path, DEBUG="false")
 
         assert result.returncode != 0
-        assert "Refusing to start" in result.stderr
+        assert result.stderr.startswith("Configuration error: Refusing to start")
         assert "SECRET_KEY" in result.stderr
-        assert "Traceback" not in result.stderr.split("ImproperlyConfigured")[-1]
+        assert "Traceback" not in result.stderr
 
     @pytest.mark.parametrize("key", ["django-insecure-" + "x1y2z3" * 10, "short-key",
                                      "a" * 60])
@@ -125,7 +125,8 @@ class TestLocalServe:
     def test_https_false_keeps_production_pages_but_allows_plain_http(self, tmp_path):
         value = settings_value(
             "(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT)",
-            tmp_path, **production_env(), HTTPS="false")
+            tmp_path, **{**production_env(), "ALLOWED_HOSTS": "127.0.0.1,localhost"},
+            HTTPS="false")
 
         assert value == "(False, False, False)"
 
@@ -134,3 +135,54 @@ class TestLocalServe:
                                tmp_path, **production_env())
 
         assert value == "(True, 31536000)"
+
+
+    def test_https_false_is_refused_for_public_hosts(self, tmp_path):
+        result = run_manage("check", tmp_path=tmp_path, **production_env(), HTTPS="false")
+
+        assert result.returncode != 0
+        assert "HTTPS=false is only for a local run" in result.stderr
+        assert "annotation.example.com" in result.stderr
+
+
+PRODUCTION_PAGES = """
+from django.test import Client
+client = Client()
+login = client.get("/accounts/login/", secure=True)
+print("login", login.status_code, "/static/css/app." in login.content.decode())
+print("plain-http", client.get("/accounts/login/").status_code)
+from django.contrib.auth import get_user_model
+from annotators.models import Role
+from annotators.services import person_create
+person_create(actor=None, username="prod.check", password="a-long-password-42", role=Role.MANAGER)
+response = client.post("/accounts/login/", {"username": "prod.check",
+                       "password": "a-long-password-42"}, secure=True)
+session = response.cookies["sessionid"]
+print("session", session["secure"] is True, session["httponly"] is True, session["samesite"])
+print("csrf", response.cookies["csrftoken"]["secure"] is True)
+print("hsts", "max-age=31536000" in client.get("/manage/", secure=True).get(
+    "Strict-Transport-Security", ""))
+api = client.get("/api/v1/risk-categories/", secure=True,
+                 HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
+print("api", api.status_code, api["Content-Type"])
+"""
+
+
+class TestProductionServing:
+    """Pages served with production settings: manifest static files, secure cookies, no
+    browsable API. Runs a fresh process on its own SQLite files."""
+
+    def test_pages_cookies_and_api(self, tmp_path):
+        env = {**production_env(), "ALLOWED_HOSTS": "testserver",
+               "STATIC_ROOT": str(tmp_path / "static")}
+        for step in (["migrate", "-v", "0"], ["collectstatic", "--no-input", "-v", "0"]):
+            done = run_manage(*step, tmp_path=tmp_path, **env)
+            assert done.returncode == 0, done.stderr
+
+        result = run_manage("shell", "--no-imports", "-c", PRODUCTION_PAGES,
+                            tmp_path=tmp_path, **env)
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split("\n")[:6] == [
+            "login 200 True", "plain-http 301", "session True True Lax", "csrf True",
+            "hsts True", "api 200 application/json"]

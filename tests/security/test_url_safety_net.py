@@ -1,102 +1,126 @@
-"""Walk every URL pattern as an anonymous user and as a plain annotator.
+"""Walk every URL pattern, with every method, as an anonymous user and as plain workers.
 
-A URL that is neither public nor open to annotators must answer with a login redirect, 401,
-403, 404 or 405: never with data. New URLs are covered as soon as they are added; one meant to
-be open must be named in the allow-lists below, on purpose.
+Path parameters are filled with real objects (a published and a draft rule version), so a
+view that forgets its permission check answers with data and is caught. A URL that is neither
+public nor open to the user must answer with a login redirect, 401 or 403 (and, for workers,
+404 for an object outside their scope, or 405): never with data. New URLs are covered as soon
+as they exist; one meant to be open must be named, with its methods, in the lists below.
 """
 
 import re
-import uuid
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from rules.services import rule_version_publish
+from tests.rules.conftest import make_functional_draft, make_safety_draft
+
 pytestmark = pytest.mark.django_db
 
-SAMPLE_FOR_CONVERTER = {"int": "1", "str": "A.1.a", "slug": "sample", "path": "sample",
-                        "uuid": str(uuid.UUID(int=1))}
+METHODS = ("get", "post", "put", "patch", "delete")
 ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 REGEX_GROUP = re.compile(r"\(\?P<\w+>[^)]*\)")
+ANY = frozenset(METHODS)
+GET = frozenset({"get"})
+POST = frozenset({"post"})
 
-# Open to anyone, by name.
-PUBLIC = {"login", "health", "admin:login", "api:auth-token"}
-# Open to every logged-in worker, by name (managers' pages are not here).
-ANNOTATOR_MAY_READ = PUBLIC | {
-    "home", "logout", "admin:logout", "annotation:home", "review:home", "rules:risk-category-list",
-    "api:rules:risk-category-list", "api:rules:risk-category-detail", "api-schema", "api-docs",
+# Open to anyone, with any method (other methods get 405 or the same form).
+PUBLIC = {name: ANY for name in ("login", "health", "admin:login", "api:auth-token",
+                                 "api-not-found")}
+# Open to every logged-in worker, on objects they may see.
+WORKER_MAY = PUBLIC | {
+    "home": GET, "logout": POST, "admin:logout": ANY,
+    "annotation:home": GET, "review:home": GET,
+    "rules:risk-category-list": GET, "rules:rule-set-list": GET, "rules:rule-set-detail": GET,
+    "rules:rule-version-detail": GET, "rules:rule-version-diff": GET,
+    "rules:rule-version-export": GET, "rules:rule-version-acknowledge": POST,
+    "api:rules:risk-category-list": GET, "api:rules:risk-category-detail": GET,
+    "api:rules:rule-set-list": GET, "api:rules:rule-set-detail": GET,
+    "api:rules:rule-set-versions": GET, "api:rules:rule-version-detail": GET,
+    "api:rules:rule-version-diff": GET, "api:rules:rule-version-export": GET,
+    "api:rules:rule-version-acknowledge": POST, "api-schema": GET, "api-docs": GET,
 }
-DENIED = {401, 403, 404, 405}
 
 
-def concrete(pattern) -> str:
+def concrete(pattern, values: dict[str, str]) -> str:
     if isinstance(pattern, RoutePattern):
-        return ROUTE_PARAMETER.sub(
-            lambda m: SAMPLE_FOR_CONVERTER.get(m["converter"] or "str", "1"), str(pattern))
+        return ROUTE_PARAMETER.sub(lambda m: values.get(m["name"], "1"), str(pattern))
     text = REGEX_GROUP.sub("1", pattern.regex.pattern)
     return text.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "").replace("?", "")
 
 
-def every_url(resolver=None, prefix: str = "", namespace: str = ""):
+def every_url(values: dict[str, str], resolver=None, prefix: str = "", namespace: str = ""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from every_url(entry, prefix + concrete(entry.pattern), inner)
+            yield from every_url(values, entry, prefix + concrete(entry.pattern, values), inner)
         elif isinstance(entry, URLPattern):
             name = f"{namespace}{entry.name}" if entry.name else ""
-            yield "/" + prefix + concrete(entry.pattern), name
+            yield "/" + prefix + concrete(entry.pattern, values), name
 
 
-def refused(response) -> bool:
-    if response.status_code in DENIED:
-        return True
-    return response.status_code == 302 and "login" in response["Location"]
+def login_redirect(response) -> bool:
+    return response.status_code == 302 and re.search(r"/(accounts|admin)/login/",
+                                                      response["Location"]) is not None
 
 
-ALL_URLS = sorted(set(every_url()))
+def leaks(client, allowed: dict[str, frozenset], refused_statuses: set[int],
+          values: dict[str, str]) -> list[str]:
+    client.raise_request_exception = False
+    found = []
+    for url, name in sorted(set(every_url(values))):
+        for method in METHODS:
+            if method in allowed.get(name, frozenset()):
+                continue
+            response = getattr(client, method)(url, content_type="application/json") \
+                if method != "get" else client.get(url)
+            if not (response.status_code in refused_statuses or login_redirect(response)):
+                found.append(f"{method.upper()} {url} ({name or 'unnamed'}): "
+                             f"{response.status_code}")
+    return found
+
+
+@pytest.fixture
+def objects(manager) -> dict[str, dict[str, str]]:
+    published = rule_version_publish(actor=manager,
+                                     version_id=make_safety_draft(manager, name="Net rules").pk)
+    draft = make_functional_draft(manager, name="Net draft")
+    return {
+        "published": {"version_id": str(published.pk), "rule_set_id": str(published.rule_set_id),
+                      "code": "A.1.a"},
+        "draft": {"version_id": str(draft.pk), "rule_set_id": str(draft.rule_set_id),
+                  "code": "A.1.a"},
+    }
 
 
 def test_the_walk_finds_the_projects_urls():
-    names = {name for _, name in ALL_URLS}
+    names = {name for _, name in every_url({})}
 
-    assert {"home", "compliance:home", "api:rules:risk-category-list", "admin:index"} <= names
-    assert len(ALL_URLS) > 30
-
-
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_anonymous_users_get_nothing(client, method):
-    client.raise_request_exception = False
-    leaks = []
-    for url, name in ALL_URLS:
-        if name in PUBLIC:
-            continue
-        response = getattr(client, method)(url)
-        if not refused(response):
-            leaks.append(f"{method.upper()} {url} ({name or 'unnamed'}): {response.status_code}")
-
-    assert leaks == []
+    assert {"home", "compliance:home", "api:rules:rule-version-publish",
+            "rules:rule-version-edit", "admin:index"} <= names
+    assert len(names) > 40
 
 
-@pytest.mark.parametrize("method", ["get", "post"])
-def test_annotators_get_nothing_meant_for_managers(client, annotator, method):
+@pytest.mark.parametrize("which", ["published", "draft"])
+def test_anonymous_users_get_nothing(client, objects, which):
+    assert leaks(client, PUBLIC, {401, 403}, objects[which]) == []
+
+
+@pytest.mark.parametrize("which", ["published", "draft"])
+@pytest.mark.parametrize("person", ["annotator", "reviewer"])
+def test_workers_get_nothing_meant_for_managers(client, request, objects, which, person):
+    client.force_login(request.getfixturevalue(person))
+
+    assert leaks(client, WORKER_MAY, {401, 403, 404, 405}, objects[which]) == []
+
+
+def test_the_net_catches_a_page_that_forgets_its_check(client, annotator, objects,
+                                                        monkeypatch):
     client.force_login(annotator)
-    client.raise_request_exception = False
-    leaks = []
-    for url, name in ALL_URLS:
-        if name in ANNOTATOR_MAY_READ:
-            continue
-        response = getattr(client, method)(url)
-        if not refused(response):
-            leaks.append(f"{method.upper()} {url} ({name or 'unnamed'}): {response.status_code}")
-
-    assert leaks == []
-
-
-def test_the_net_catches_an_open_manager_page(client, annotator, monkeypatch):
-    client.force_login(annotator)
-
     monkeypatch.setattr("annotators.permissions.user_is_manager", lambda user: True)
-    response = client.get("/manage/")
 
-    assert not refused(response)
+    found = leaks(client, WORKER_MAY, {401, 403, 404, 405}, objects["published"])
+
+    assert any("(compliance:home)" in line for line in found)

@@ -14,4 +14,5 @@ class Command(BaseCommand):
                 f"{report.first_break.reason}. Checked {report.events_checked} event(s)."
             )
         self.stdout.write(self.style.SUCCESS(
-            f"Audit chain intact: {report.events_checked} event(s) checked."))
+            f"Audit chain intact: {report.events_checked} event(s) checked; "
+            f"last hash {report.last_hash}."))

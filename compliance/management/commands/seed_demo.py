@@ -10,6 +10,7 @@ from compliance.demo_rules import seed_rules
 
 # Published on purpose: demo accounts exist only where seed_demo ran, never in production.
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]", "testserver"}
 
 PEOPLE = [
     ("manager.lin", "Lin Hua", Role.MANAGER),
@@ -27,12 +28,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--allow-production", action="store_true",
-                            help="Run even with DEBUG off. Demo logins have a published password.")
+                            help="Run even on a server that answers to other hosts than this "
+                                 "machine. Demo logins have a published password.")
 
     def handle(self, *args, allow_production: bool = False, **options) -> None:
-        if not settings.DEBUG and not allow_production:
-            raise CommandError("Refusing to create demo accounts with DEBUG off: their password "
-                               "is published. Pass --allow-production if you really mean it.")
+        public_hosts = set(settings.ALLOWED_HOSTS) - LOCAL_HOSTS
+        if public_hosts and not allow_production:
+            raise CommandError(
+                "Refusing to create demo accounts on a server that answers to "
+                f"{', '.join(sorted(public_hosts))}: their password is published. Pass "
+                "--allow-production if you really mean it.")
         user_model = get_user_model()
         rows = []
         for username, full_name, role in PEOPLE:
