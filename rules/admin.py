@@ -1,17 +1,8 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
+
 from .models import RiskCategory, RiskGroup, RiskRule, RuleAcknowledgement, RuleSet, RuleVersion
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(RiskGroup)
