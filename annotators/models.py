@@ -1,5 +1,6 @@
-"""People and their roles. Training, exams and credentials join this module later."""
+"""The workforce: roles, training, exams, credentials and their lifecycle."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -16,3 +17,336 @@ GROUP_FOR_ROLE = {
     Role.REVIEWER: "Reviewers",
     Role.ANNOTATOR: "Annotators",
 }
+
+
+class CredentialKind(models.TextChoices):
+    """Track (functional or safety) times function (annotate or review)."""
+
+    FUNCTIONAL_ANNOTATE = "functional_annotate", "Functional annotation"
+    FUNCTIONAL_REVIEW = "functional_review", "Functional review"
+    SAFETY_ANNOTATE = "safety_annotate", "Safety annotation"
+    SAFETY_REVIEW = "safety_review", "Safety review"
+
+
+class Topic(models.TextChoices):
+    """The four training topics the standard mandates (clause a.1)."""
+
+    TASK_RULES = "task_rules", "Annotation task rules"
+    TOOL_USE = "tool_use", "Using the annotation tools"
+    QUALITY_VERIFICATION = "quality_verification", "Verifying annotation quality"
+    DATA_SECURITY = "data_security", "Data security management"
+
+
+class Ability(models.TextChoices):
+    """The four abilities the standard's exams must test (clause a.2)."""
+
+    UNDERSTANDING_RULES = "understanding_rules", "Understanding the annotation rules"
+    USING_TOOLS = "using_tools", "Using the annotation tools"
+    IDENTIFYING_RISKS = "identifying_risks", "Identifying safety risks"
+    DATA_SECURITY = "data_security", "Managing data security"
+
+
+# --- training -------------------------------------------------------------------------------
+
+
+class Course(models.Model):
+    """In-house training: ordered modules, each on one of the four mandated topics."""
+
+    title = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    # Bumped whenever the modules change, so a training record names what was read.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Module(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="modules")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    topic = models.CharField(max_length=32, choices=Topic.choices)
+    body = models.TextField(help_text="Markdown.")
+    rule_version = models.ForeignKey("rules.RuleVersion", on_delete=models.PROTECT, null=True,
+                                     blank=True, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "position"],
+                                               name="module_position_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.course.title} · {self.position}. {self.title}"
+
+
+class TrainingRecord(models.Model):
+    """One person's reading of one version of a course."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="training_records")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="records")
+    course_version = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["user", "course"], condition=models.Q(completed_at__isnull=True),
+            name="training_one_open_record")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.course_id} v{self.course_version}"
+
+
+class ModuleProgress(models.Model):
+    record = models.ForeignKey(TrainingRecord, on_delete=models.CASCADE, related_name="progress")
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "module"],
+                                               name="module_progress_once")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}/{self.module_id}"
+
+
+# --- exams ----------------------------------------------------------------------------------
+
+
+class Exam(models.Model):
+    title = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    time_limit_minutes = models.PositiveIntegerField(default=30)
+    questions_per_ability = models.PositiveIntegerField(default=5)
+    # Percentages (0-100).
+    pass_mark_understanding_rules = models.PositiveSmallIntegerField(default=70)
+    pass_mark_using_tools = models.PositiveSmallIntegerField(default=70)
+    pass_mark_identifying_risks = models.PositiveSmallIntegerField(default=70)
+    pass_mark_data_security = models.PositiveSmallIntegerField(default=70)
+    overall_pass_mark = models.PositiveSmallIntegerField(default=80)
+    show_explanations = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=models.Q(overall_pass_mark__lte=100,
+                               pass_mark_understanding_rules__lte=100,
+                               pass_mark_using_tools__lte=100,
+                               pass_mark_identifying_risks__lte=100,
+                               pass_mark_data_security__lte=100),
+            name="exam_pass_marks_are_percentages")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def pass_mark_for(self, ability: str) -> int:
+        return getattr(self, f"pass_mark_{ability}")
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        PRACTICAL = "practical", "Practical: name the risk categories of a sample"
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="questions")
+    ability = models.CharField(max_length=32, choices=Ability.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    prompt = models.TextField()
+    options = models.JSONField(default=list, blank=True,
+                               help_text="Choice questions: the options, in order.")
+    # Choice questions: indexes of the correct options. Practical: the risk codes present.
+    key = models.JSONField(default=list)
+    sample_text = models.TextField(blank=True)
+    sample_image = models.FileField(upload_to="exam-samples/", blank=True)
+    explanation = models.TextField(blank=True)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"Q{self.pk} ({self.ability}, {self.kind})"
+
+
+class ExamAttempt(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        GRADED = "graded", "Graded"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="exam_attempts")
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, related_name="attempts")
+    credential_kind = models.CharField(max_length=32, choices=CredentialKind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    question_ids = models.JSONField(default=list)
+    started_at = models.DateTimeField()
+    deadline_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Per ability: {"score": percent, "pass_mark": percent, "passed": bool, "questions": n}.
+    ability_scores = models.JSONField(default=dict, blank=True)
+    overall_score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["user", "credential_kind"], condition=models.Q(status="in_progress"),
+            name="exam_one_attempt_in_progress")]
+        indexes = [models.Index(fields=["status", "deadline_at"], name="attempt_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.pk} of {self.user_id} at {self.exam_id}"
+
+
+class AttemptAnswer(models.Model):
+    attempt = models.ForeignKey(ExamAttempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    response = models.JSONField(default=list)
+    answered_at = models.DateTimeField()
+    score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"],
+                                               name="attempt_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}/{self.question_id}"
+
+
+# --- credentials ----------------------------------------------------------------------------
+
+
+class CredentialPolicy(models.Model):
+    """How a credential kind is earned and kept."""
+
+    kind = models.CharField(max_length=32, choices=CredentialKind.choices, unique=True)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    exam = models.ForeignKey(Exam, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
+    validity_days = models.PositiveIntegerField(default=365)
+    retraining_interval_days = models.PositiveIntegerField(default=180)
+    reassessment_interval_days = models.PositiveIntegerField(default=330)
+    grace_days = models.PositiveIntegerField(default=14)
+    max_attempts = models.PositiveIntegerField(
+        default=3, help_text="Attempts allowed per completion of the training.")
+    cooldown_hours = models.PositiveIntegerField(default=24)
+    revocation_wait_days = models.PositiveIntegerField(default=30)
+    expiry_notice_days = models.PositiveIntegerField(default=30)
+
+    class Meta:
+        verbose_name_plural = "credential policies"
+        permissions = [("manage_workforce", "Can train, examine and credential people")]
+
+    def __str__(self) -> str:
+        return f"Policy for {self.get_kind_display()}"
+
+
+class Credential(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    TRANSITIONS = {
+        Status.ACTIVE: {Status.SUSPENDED, Status.REVOKED, Status.EXPIRED},
+        Status.SUSPENDED: {Status.ACTIVE, Status.REVOKED, Status.EXPIRED},
+        Status.REVOKED: set(),
+        Status.EXPIRED: set(),
+    }
+
+    class SuspensionCause(models.TextChoices):
+        MANUAL = "manual", "Suspended by a manager"
+        RETRAINING_OVERDUE = "retraining_overdue", "Retraining overdue"
+        REASSESSMENT_OVERDUE = "reassessment_overdue", "Reassessment overdue"
+        QUALITY = "quality", "Quality failure, pending retraining"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="credentials")
+    kind = models.CharField(max_length=32, choices=CredentialKind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempt = models.ForeignKey(ExamAttempt, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+")
+    # When the last exam for it was passed; reassessment is due an interval later.
+    assessed_at = models.DateTimeField()
+    suspension_cause = models.CharField(max_length=32, choices=SuspensionCause.choices,
+                                        blank=True)
+    suspension_reason = models.TextField(blank=True)
+    suspended_until_date = models.DateField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The expiry a reminder was last sent for, so the sweep sends one reminder per expiry.
+    expiry_notice_for = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["user", "kind"], condition=models.Q(status__in=["active", "suspended"]),
+            name="credential_one_live_per_kind")]
+        indexes = [models.Index(fields=["status", "expires_at"], name="credential_expiry_idx"),
+                   models.Index(fields=["user", "kind", "status"], name="credential_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} credential {self.pk} ({self.status})"
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+
+class CredentialEvent(models.Model):
+    """One row of a credential's history: every transition, with who, why and when."""
+
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="history")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+")
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.credential_id}: {self.action}"
+
+
+class Assignment(models.Model):
+    """Retraining or reassessment owed by a person for one credential kind."""
+
+    class Type(models.TextChoices):
+        RETRAINING = "retraining", "Retraining"
+        REASSESSMENT = "reassessment", "Reassessment"
+
+    class Source(models.TextChoices):
+        INTERVAL = "interval", "Due by the policy's interval"
+        MANUAL = "manual", "Scheduled by a manager"
+        QUALITY = "quality", "Quality failure"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETED = "completed", "Completed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="assignments")
+    kind = models.CharField(max_length=32, choices=CredentialKind.choices)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="+")
+    due_date = models.DateField()
+    reason = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["user", "kind", "type"], condition=models.Q(status="open"),
+            name="assignment_one_open_per_type")]
+
+    def __str__(self) -> str:
+        return f"{self.type} for {self.user_id} ({self.kind}) due {self.due_date}"

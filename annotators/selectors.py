@@ -1,9 +1,26 @@
-"""Who a user is: their roles and where their work starts."""
+"""Reads of the workforce: roles, credentials, attempts, training, assignments."""
 
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
-from .models import GROUP_FOR_ROLE, Role
+from .models import (
+    GROUP_FOR_ROLE,
+    Assignment,
+    AttemptAnswer,
+    Credential,
+    CredentialEvent,
+    CredentialPolicy,
+    ExamAttempt,
+    Question,
+    Role,
+    TrainingRecord,
+)
 
 ROLE_FOR_GROUP = {group: role for role, group in GROUP_FOR_ROLE.items()}
 HOME_VIEW_FOR_ROLE = {
@@ -38,3 +55,109 @@ def home_url_for(user: AbstractBaseUser) -> str:
         if role in roles:
             return reverse(HOME_VIEW_FOR_ROLE[role])
     return reverse(HOME_VIEW_FOR_ROLE[Role.ANNOTATOR])
+
+
+# --- workforce ------------------------------------------------------------------------------
+
+MANAGE_WORKFORCE = "annotators.manage_workforce"
+
+
+def can_manage_workforce(user: AbstractBaseUser) -> bool:
+    return user.is_authenticated and user.has_perm(MANAGE_WORKFORCE)
+
+
+def has_active_credential(user: AbstractBaseUser, kind: str) -> bool:
+    """Whether ``user`` holds an active, unexpired credential of ``kind`` right now.
+
+    Every action elsewhere calls this at the moment it happens, so a suspension takes effect
+    on the very next request.
+    """
+    return Credential.objects.filter(user_id=user.pk, kind=kind, status=Credential.Status.ACTIVE,
+                                     expires_at__gt=timezone.now()).exists()
+
+
+def credential_list_for_actor(*, actor: AbstractBaseUser, kind: str = "", status: str = "",
+                              expiring_within_days: int | None = None,
+                              search: str = "") -> QuerySet[Credential]:
+    """Credentials the actor may see (their own, or everyone's for managers), filtered."""
+    credentials = Credential.objects.select_related("user").order_by("expires_at", "pk")
+    if not can_manage_workforce(actor):
+        credentials = credentials.filter(user_id=actor.pk)
+    if kind:
+        credentials = credentials.filter(kind=kind)
+    if status:
+        credentials = credentials.filter(status=status)
+    if expiring_within_days is not None:
+        credentials = credentials.filter(
+            status__in=[Credential.Status.ACTIVE, Credential.Status.SUSPENDED],
+            expires_at__lte=timezone.now() + timedelta(days=expiring_within_days))
+    if search:
+        credentials = credentials.filter(
+            Q(user__username__icontains=search) | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search) | Q(user__email__icontains=search))
+    return credentials
+
+
+def credential_get_for_actor(*, actor: AbstractBaseUser, credential_id: int) -> Credential:
+    credential = credential_list_for_actor(actor=actor).filter(pk=credential_id).first()
+    if credential is None:
+        raise Http404("No such credential.")
+    return credential
+
+
+def credential_history(credential: Credential) -> QuerySet[CredentialEvent]:
+    return credential.history.select_related("actor").order_by("created_at", "pk")
+
+
+def attempt_list_for_actor(*, actor: AbstractBaseUser,
+                           user_id: int | None = None) -> QuerySet[ExamAttempt]:
+    attempts = ExamAttempt.objects.select_related("exam", "user").order_by("-started_at")
+    if not can_manage_workforce(actor):
+        return attempts.filter(user_id=actor.pk)
+    return attempts.filter(user_id=user_id) if user_id else attempts
+
+
+def attempt_get_for_actor(*, actor: AbstractBaseUser, attempt_id: int) -> ExamAttempt:
+    attempt = attempt_list_for_actor(actor=actor).filter(pk=attempt_id).first()
+    if attempt is None:
+        raise Http404("No such exam attempt.")
+    return attempt
+
+
+def attempt_questions(attempt: ExamAttempt) -> list[tuple[Question, AttemptAnswer | None]]:
+    """The attempt's questions in drawn order, each with the answer given so far."""
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids)}
+    answers = {a.question_id: a for a in attempt.answers.all()}
+    return [(questions[pk], answers.get(pk)) for pk in attempt.question_ids]
+
+
+def assignment_list_for_actor(*, actor: AbstractBaseUser,
+                              status: str = "") -> QuerySet[Assignment]:
+    assignments = Assignment.objects.select_related("user", "course").order_by("due_date", "pk")
+    if not can_manage_workforce(actor):
+        assignments = assignments.filter(user_id=actor.pk)
+    return assignments.filter(status=status) if status else assignments
+
+
+def training_overview(*, user: AbstractBaseUser) -> list[dict]:
+    """For each course a policy requires: the kinds it leads to, and the person's progress."""
+    policies = CredentialPolicy.objects.select_related("course").exclude(course=None)
+    by_course: dict[int, dict] = {}
+    for policy in policies:
+        entry = by_course.setdefault(policy.course_id, {"course": policy.course, "kinds": []})
+        entry["kinds"].append(policy.get_kind_display())
+    for entry in by_course.values():
+        records = TrainingRecord.objects.filter(user_id=user.pk, course=entry["course"])
+        entry["open"] = records.filter(completed_at__isnull=True).first()
+        entry["completed"] = records.filter(completed_at__isnull=False).order_by(
+            "-completed_at").first()
+    return list(by_course.values())
+
+
+def person_list_for_manager(*, search: str = "") -> QuerySet:
+    people = get_user_model().objects.order_by("username").prefetch_related(
+        Prefetch("credentials", queryset=Credential.objects.order_by("kind")))
+    if search:
+        people = people.filter(Q(username__icontains=search) | Q(first_name__icontains=search)
+                               | Q(last_name__icontains=search))
+    return people

@@ -8,7 +8,7 @@ from django.db import transaction
 from audit.services import record_event
 from config.errors import ApplicationError
 
-from .models import GROUP_FOR_ROLE, Role
+from ..models import GROUP_FOR_ROLE, Role
 
 
 class UsernameTaken(ApplicationError):

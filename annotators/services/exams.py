@@ -1,0 +1,226 @@
+"""Exam attempts: drawn at random per ability, timed on the server, graded per ability."""
+
+import random
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from config.errors import ApplicationError
+
+from ..models import (
+    Ability,
+    AttemptAnswer,
+    Credential,
+    CredentialPolicy,
+    ExamAttempt,
+    Question,
+    TrainingRecord,
+)
+from .common import WorkforceInvalid
+from .credentials import credential_issue_for
+
+_draw = random.SystemRandom()
+
+
+class AttemptRefused(ApplicationError):
+    code = "attempt_refused"
+    http_status = 409
+
+
+def _latest_completion(user_id: int, course_id: int):
+    return (TrainingRecord.objects.filter(user_id=user_id, course_id=course_id,
+                                          completed_at__isnull=False)
+            .order_by("-completed_at").values_list("completed_at", flat=True).first())
+
+
+@transaction.atomic(durable=True)
+def attempt_start(*, user: AbstractBaseUser, kind: str) -> ExamAttempt:
+    """Start an exam attempt for a credential kind, or return the one in progress.
+
+    :raises AttemptRefused: without the required training, past the allowed attempts, within
+        the cool-down, or within the waiting period after a revocation.
+    """
+    policy = CredentialPolicy.objects.select_related("exam", "course").filter(kind=kind).first()
+    if policy is None or policy.exam is None or policy.course is None:
+        raise AttemptRefused("No exam leads to this credential yet; ask a manager.")
+    current = ExamAttempt.objects.filter(user=user, credential_kind=kind,
+                                         status=ExamAttempt.Status.IN_PROGRESS).first()
+    if current is not None:
+        if attempt_grade_if_due(current):
+            current = None
+        else:
+            return current
+    now = timezone.now()
+    completed = _latest_completion(user.pk, policy.course_id)
+    if completed is None:
+        raise AttemptRefused(f"Complete the course {policy.course.title!r} before the exam.")
+    revoked_at = (Credential.objects.filter(user=user, kind=kind,
+                                            status=Credential.Status.REVOKED)
+                  .order_by("-revoked_at").values_list("revoked_at", flat=True).first())
+    if revoked_at is not None:
+        opens = revoked_at + timedelta(days=policy.revocation_wait_days)
+        if now < opens:
+            raise AttemptRefused(f"After a revocation the exam opens again on "
+                                 f"{timezone.localtime(opens):%Y-%m-%d}.")
+        if completed < revoked_at:
+            raise AttemptRefused("After a revocation, complete the whole course again first.")
+    earlier = ExamAttempt.objects.filter(user=user, credential_kind=kind,
+                                         started_at__gte=completed)
+    if earlier.count() >= policy.max_attempts:
+        raise AttemptRefused(f"You have used all {policy.max_attempts} attempts allowed after "
+                             "your last training; complete the course again to try again.")
+    last = earlier.order_by("-started_at").first()
+    if last is not None:
+        opens = (last.submitted_at or last.deadline_at) + timedelta(hours=policy.cooldown_hours)
+        if now < opens:
+            raise AttemptRefused(f"Wait until {timezone.localtime(opens):%Y-%m-%d %H:%M} "
+                                 "before the next attempt.")
+
+    exam = policy.exam
+    drawn: list[int] = []
+    for ability in Ability.values:
+        pool = list(exam.questions.filter(ability=ability, active=True)
+                    .values_list("pk", flat=True))
+        if len(pool) < exam.questions_per_ability:
+            raise AttemptRefused("The exam's question pool is too small; ask a manager.")
+        drawn.extend(_draw.sample(pool, exam.questions_per_ability))
+    _draw.shuffle(drawn)
+    try:
+        with transaction.atomic():
+            attempt = ExamAttempt.objects.create(
+                user=user, exam=exam, credential_kind=kind, question_ids=drawn, started_at=now,
+                deadline_at=now + timedelta(minutes=exam.time_limit_minutes))
+    except IntegrityError:
+        raise AttemptRefused("An attempt is already in progress.") from None
+    record_event(actor=user, action="exam.attempt_started", target=attempt,
+                 data={"exam_id": exam.pk, "kind": kind, "questions": len(drawn)})
+    return attempt
+
+
+def _lock_own_attempt(user: AbstractBaseUser, attempt_id: int) -> ExamAttempt:
+    attempt = (ExamAttempt.objects.select_for_update().select_related("exam")
+               .filter(pk=attempt_id, user=user).first())
+    if attempt is None:
+        raise WorkforceInvalid(f"You have no exam attempt {attempt_id}.")
+    return attempt
+
+
+def _valid_response(question: Question, response: Any) -> list:
+    if not isinstance(response, list):
+        raise WorkforceInvalid("An answer is a list: option indexes, or risk codes.")
+    if question.kind == Question.Kind.PRACTICAL:
+        if not all(isinstance(code, str) and len(code) <= 8 for code in response):
+            raise WorkforceInvalid("A practical answer lists risk codes such as A.1.a.")
+        return sorted(set(response))
+    if not all(isinstance(i, int) and 0 <= i < len(question.options) for i in response):
+        raise WorkforceInvalid("Choose among the question's options.")
+    if question.kind == Question.Kind.SINGLE and len(response) > 1:
+        raise WorkforceInvalid("Choose one option.")
+    return sorted(set(response))
+
+
+@transaction.atomic(durable=True)
+def attempt_answer(*, user: AbstractBaseUser, attempt_id: int, question_id: int,
+                   response: Any) -> AttemptAnswer:
+    """Save (or change) an answer while the attempt is open and within its time.
+
+    :raises AttemptRefused: after the time limit or once submitted.
+    """
+    attempt = _lock_own_attempt(user, attempt_id)
+    if attempt.status != ExamAttempt.Status.IN_PROGRESS:
+        raise AttemptRefused("This attempt is submitted; answers can no longer change.")
+    now = timezone.now()
+    if now > attempt.deadline_at:
+        _grade(attempt, at=attempt.deadline_at)
+        raise AttemptRefused("Time is up: the attempt was graded with the answers given "
+                             "before the limit.")
+    if question_id not in attempt.question_ids:
+        raise WorkforceInvalid("That question is not part of this attempt.")
+    question = Question.objects.get(pk=question_id)
+    answer, _ = AttemptAnswer.objects.update_or_create(
+        attempt=attempt, question=question,
+        defaults={"response": _valid_response(question, response), "answered_at": now})
+    return answer
+
+
+def question_score(question: Question, response: list) -> Decimal:
+    """Score one answer from 0 to 1: exact for choices, partial credit for practical ones."""
+    key = question.key
+    if question.kind == Question.Kind.PRACTICAL:
+        expected, given = set(key), set(response)
+        if not expected and not given:
+            return Decimal(1)
+        return Decimal(len(expected & given)) / Decimal(len(expected | given))
+    return Decimal(1) if sorted(response) == sorted(key) else Decimal(0)
+
+
+def _percent(value: Decimal) -> Decimal:
+    return (value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _grade(attempt: ExamAttempt, *, at) -> ExamAttempt:
+    """Grade a locked attempt as submitted at ``at``; unanswered questions score zero."""
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=attempt.question_ids)}
+    answers = {a.question_id: a for a in attempt.answers.filter(answered_at__lte=at)}
+    per_ability: dict[str, list[Decimal]] = {ability: [] for ability in Ability.values}
+    for question_id in attempt.question_ids:
+        question = questions[question_id]
+        answer = answers.get(question_id)
+        score = question_score(question, answer.response) if answer else Decimal(0)
+        if answer:
+            answer.score = score
+            answer.save(update_fields=["score"])
+        per_ability[question.ability].append(score)
+    exam = attempt.exam
+    ability_scores = {}
+    for ability, scores in per_ability.items():
+        percent = _percent(sum(scores, Decimal(0)) / len(scores)) if scores else Decimal(0)
+        mark = exam.pass_mark_for(ability)
+        ability_scores[ability] = {"score": str(percent), "pass_mark": mark,
+                                   "passed": percent >= mark, "questions": len(scores)}
+    all_scores = [s for scores in per_ability.values() for s in scores]
+    overall = _percent(sum(all_scores, Decimal(0)) / len(all_scores))
+    attempt.ability_scores = ability_scores
+    attempt.overall_score = overall
+    attempt.passed = (overall >= exam.overall_pass_mark
+                      and all(entry["passed"] for entry in ability_scores.values()))
+    attempt.submitted_at = at
+    attempt.status = ExamAttempt.Status.GRADED
+    attempt.save(update_fields=["ability_scores", "overall_score", "passed", "submitted_at",
+                                "status"])
+    record_event(actor=None, action="exam.attempt_graded", target=attempt,
+                 data={"user_id": attempt.user_id, "passed": attempt.passed,
+                       "overall": str(overall),
+                       "abilities": {k: v["score"] for k, v in ability_scores.items()}})
+    if attempt.passed:
+        credential_issue_for(attempt)
+    return attempt
+
+
+@transaction.atomic(durable=True)
+def attempt_submit(*, user: AbstractBaseUser, attempt_id: int) -> ExamAttempt:
+    """Submit and grade; a late submission is graded as submitted at the time limit."""
+    attempt = _lock_own_attempt(user, attempt_id)
+    if attempt.status != ExamAttempt.Status.IN_PROGRESS:
+        return attempt
+    return _grade(attempt, at=min(timezone.now(), attempt.deadline_at))
+
+
+def attempt_grade_if_due(attempt: ExamAttempt) -> bool:
+    """Grade an attempt whose time ran out unsubmitted; say whether it is graded now."""
+    if attempt.status != ExamAttempt.Status.IN_PROGRESS:
+        return True
+    if timezone.now() <= attempt.deadline_at:
+        return False
+    with transaction.atomic():
+        locked = ExamAttempt.objects.select_for_update().select_related("exam").get(
+            pk=attempt.pk)
+        if locked.status == ExamAttempt.Status.IN_PROGRESS:
+            _grade(locked, at=locked.deadline_at)
+    attempt.refresh_from_db()
+    return True
