@@ -91,8 +91,8 @@ def workforce_sweep() -> dict[str, int]:
             .values_list("pk", flat=True):
         with transaction.atomic():
             credential = credential_qs_select_for_update().get(pk=credential_id)
-            if credential.status == Credential.Status.SUSPENDED \
-                    and credential.suspended_until_date and credential.suspended_until_date <= today:
+            until = credential.suspended_until_date
+            if credential.status == Credential.Status.SUSPENDED and until and until <= today:
                 transition(credential, Credential.Status.ACTIVE, actor=None,
                            reason=f"Suspension ended on {credential.suspended_until_date}.")
                 counts["reinstated"] += 1
