@@ -161,3 +161,8 @@ def person_list_for_manager(*, search: str = "") -> QuerySet:
         people = people.filter(Q(username__icontains=search) | Q(first_name__icontains=search)
                                | Q(last_name__icontains=search))
     return people
+
+
+def training_record_list_for_actor(*, actor: AbstractBaseUser) -> QuerySet[TrainingRecord]:
+    records = TrainingRecord.objects.select_related("user", "course").order_by("-started_at")
+    return records if can_manage_workforce(actor) else records.filter(user_id=actor.pk)

@@ -352,6 +352,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RuleSetKindEnum": "rules.models.RuleSet.Kind",
+        "CredentialKindEnum": "annotators.models.CredentialKind",
+        "QuestionKindEnum": "annotators.models.Question.Kind",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

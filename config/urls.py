@@ -9,6 +9,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 
 from config import views
 from config.api import api_not_found
+from annotators.urls import api_urlpatterns as workforce_api
 from rules.urls import api_urlpatterns as rules_api
 
 # Swagger UI adds <style> elements at run time; styles only, and only on this page.
@@ -18,6 +19,7 @@ api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
 api_v1 = [
     path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("", include((rules_api, "rules"), namespace="rules")),
+    path("", include((workforce_api, "workforce"), namespace="workforce")),
 ]
 
 urlpatterns = [
@@ -30,6 +32,7 @@ urlpatterns = [
     path("review/", include("review.urls")),
     path("manage/", include("compliance.urls")),
     path("rules/", include("rules.urls")),
+    path("workforce/", include("annotators.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
