@@ -480,7 +480,8 @@ class AssignmentListApi(APIView):
             actor=request.user, status=request.query_params.get("status", ""))
         return _paginated(self, request, assignments, AssignmentSerializer)
 
-    @extend_schema(request=ScheduleInputSerializer, responses={201: AssignmentSerializer(many=True)},
+    @extend_schema(request=ScheduleInputSerializer,
+                   responses={201: AssignmentSerializer(many=True)},
                    summary="Schedule retraining for chosen people")
     def post(self, request: Request) -> Response:
         serializer = self.ScheduleInputSerializer(data=request.data)

@@ -166,3 +166,11 @@ def person_list_for_manager(*, search: str = "") -> QuerySet:
 def training_record_list_for_actor(*, actor: AbstractBaseUser) -> QuerySet[TrainingRecord]:
     records = TrainingRecord.objects.select_related("user", "course").order_by("-started_at")
     return records if can_manage_workforce(actor) else records.filter(user_id=actor.pk)
+
+
+def question_visible_to(*, user: AbstractBaseUser, question_id: int) -> bool:
+    """Managers see every question; a worker only those drawn into their own attempts."""
+    if can_manage_workforce(user):
+        return True
+    drawn = ExamAttempt.objects.filter(user_id=user.pk).values_list("question_ids", flat=True)
+    return any(question_id in ids for ids in drawn)

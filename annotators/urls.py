@@ -1,10 +1,31 @@
 from django.urls import path
 
-from . import api
+from . import api, views
 
 app_name = "workforce"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_workforce, name="mine"),
+    path("courses/<int:course_id>/", views.course_detail, name="course-detail"),
+    path("courses/<int:course_id>/start/", views.course_start, name="course-start"),
+    path("modules/<int:module_id>/", views.module_detail, name="module-detail"),
+    path("modules/<int:module_id>/confirm/", views.module_confirm, name="module-confirm"),
+    path("exams/<str:kind>/start/", views.exam_start, name="exam-start"),
+    path("attempts/<int:attempt_id>/", views.attempt_detail, name="attempt-detail"),
+    path("attempts/<int:attempt_id>/submit/", views.attempt_submit, name="attempt-submit"),
+    path("questions/<int:question_id>/image/", views.question_image, name="question-image"),
+    path("people/", views.people, name="people"),
+    path("people/<int:user_id>/", views.person_detail, name="person-detail"),
+    path("people/schedule-retraining/", views.schedule_retraining, name="schedule-retraining"),
+    path("credentials/<int:credential_id>/<str:action>/", views.credential_action,
+         name="credential-action"),
+    path("manage/courses/", views.course_list, name="course-list"),
+    path("manage/courses/<int:course_id>/", views.course_edit, name="course-edit"),
+    path("manage/exams/", views.exam_list, name="exam-list"),
+    path("manage/exams/<int:exam_id>/", views.exam_edit, name="exam-edit"),
+    path("manage/policies/", views.policy_list, name="policy-list"),
+    path("manage/policies/<str:kind>/", views.policy_edit, name="policy-edit"),
+]
 
 api_urlpatterns = [
     path("courses/", api.CourseListApi.as_view(), name="course-list"),

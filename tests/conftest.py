@@ -12,6 +12,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/
 REQUIRE_ALL_TESTS = os.environ.get("REQUIRE_ALL_TESTS", "").lower() in {"1", "true", "yes"}
 PASSWORD = "a-test-password-9x"
 
+# Fixtures of the workforce (course, exam, policy, a credentialed annotator) for every package.
+pytest_plugins = ["tests.workforce"]
+
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = connections["default"].vendor == "postgresql"

@@ -13,7 +13,10 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from annotators.models import Role
 from rules.services import rule_version_publish
+from tests.workforce import KIND, complete_training, take_exam
+from tests.conftest import make_person
 from tests.rules.conftest import make_functional_draft, make_safety_draft
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +43,19 @@ WORKER_MAY = PUBLIC | {
     "api:rules:rule-set-versions": GET, "api:rules:rule-version-detail": GET,
     "api:rules:rule-version-diff": GET, "api:rules:rule-version-export": GET,
     "api:rules:rule-version-acknowledge": POST, "api-schema": GET, "api-docs": GET,
+    # Their own training, exams and credentials.
+    "workforce:mine": GET, "workforce:course-detail": GET, "workforce:course-start": POST,
+    "workforce:module-detail": GET, "workforce:module-confirm": POST,
+    "workforce:exam-start": POST, "workforce:attempt-detail": GET | POST,
+    "workforce:attempt-submit": GET | POST, "workforce:question-image": GET,
+    "api:workforce:course-list": GET, "api:workforce:course-detail": GET,
+    "api:workforce:course-start": POST, "api:workforce:module-open": POST,
+    "api:workforce:module-confirm": POST, "api:workforce:training-record-list": GET,
+    "api:workforce:attempt-list": GET | POST, "api:workforce:attempt-detail": GET,
+    "api:workforce:attempt-answer": POST, "api:workforce:attempt-submit": POST,
+    "api:workforce:credential-list": GET, "api:workforce:credential-detail": GET,
+    "api:workforce:credential-history": GET, "api:workforce:assignment-list": GET,
+    "api:workforce:policy-list": GET, "api:workforce:policy-detail": GET,
 }
 
 
@@ -83,15 +99,26 @@ def leaks(client, allowed: dict[str, frozenset], refused_statuses: set[int],
 
 
 @pytest.fixture
-def objects(manager) -> dict[str, dict[str, str]]:
+def objects(manager, workforce) -> dict[str, dict[str, str]]:
     published = rule_version_publish(actor=manager,
                                      version_id=make_safety_draft(manager, name="Net rules").pk)
     draft = make_functional_draft(manager, name="Net draft")
+    # Someone else's training, attempt and credential, which the walkers must not reach.
+    other = make_person("other.worker", Role.ANNOTATOR)
+    complete_training(other, workforce["course"])
+    attempt = take_exam(other)
+    workforce_values = {
+        "course_id": str(workforce["course"].pk),
+        "module_id": str(workforce["course"].modules.first().pk),
+        "question_id": str(workforce["exam"].questions.first().pk),
+        "attempt_id": str(attempt.pk), "credential_id": str(other.credentials.get().pk),
+        "user_id": str(other.pk), "kind": KIND, "action": "suspend",
+    }
     return {
         "published": {"version_id": str(published.pk), "rule_set_id": str(published.rule_set_id),
-                      "code": "A.1.a"},
+                      "code": "A.1.a", **workforce_values},
         "draft": {"version_id": str(draft.pk), "rule_set_id": str(draft.rule_set_id),
-                  "code": "A.1.a"},
+                  "code": "A.1.a", **workforce_values},
     }
 
 
@@ -99,7 +126,8 @@ def test_the_walk_finds_the_projects_urls():
     names = {name for _, name in every_url({})}
 
     assert {"home", "compliance:home", "api:rules:rule-version-publish",
-            "rules:rule-version-edit", "admin:index"} <= names
+            "rules:rule-version-edit", "admin:index", "workforce:people",
+            "api:workforce:credential-suspend"} <= names
     assert len(names) > 40
 
 

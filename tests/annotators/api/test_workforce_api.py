@@ -4,7 +4,7 @@ from django.urls import reverse
 from annotators.models import Credential, CredentialPolicy
 from annotators.selectors import attempt_questions
 from annotators.services import attempt_start
-from tests.annotators.conftest import KIND, complete_training, right_answer
+from tests.workforce import KIND, complete_training, right_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -209,7 +209,7 @@ class TestPolicyAndAssignmentApi:
 
     def test_a_course_missing_a_topic_is_refused_through_the_api(self, manager_client,
                                                                  manager):
-        from tests.annotators.conftest import build_course
+        from tests.workforce import build_course
 
         course = build_course(manager, title="Partial", topics=["task_rules", "tool_use"])
 

@@ -21,7 +21,7 @@ from annotators.services import (
 )
 from annotators.services.common import WorkforceInvalid, WorkforcePermissionDenied
 from audit.models import AuditEvent
-from tests.annotators.conftest import KIND, complete_training, take_exam
+from tests.workforce import KIND, complete_training, take_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from annotators.services import (
 from annotators.services.common import WorkforceInvalid, WorkforcePermissionDenied
 from annotators.services.exams import question_score
 from annotators.services.training import TrainingOutOfOrder
-from tests.annotators.conftest import (
+from tests.workforce import (
     KIND,
     build_course,
     build_exam,
