@@ -7,9 +7,9 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from annotators.urls import api_urlpatterns as workforce_api
 from config import views
 from config.api import api_not_found
-from annotators.urls import api_urlpatterns as workforce_api
 from rules.urls import api_urlpatterns as rules_api
 
 # Swagger UI adds <style> elements at run time; styles only, and only on this page.

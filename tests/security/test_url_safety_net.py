@@ -15,9 +15,9 @@ from django.urls.resolvers import RoutePattern
 
 from annotators.models import Role
 from rules.services import rule_version_publish
-from tests.workforce import KIND, complete_training, take_exam
 from tests.conftest import make_person
 from tests.rules.conftest import make_functional_draft, make_safety_draft
+from tests.workforce import KIND, complete_training, take_exam
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,251 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from annotators.models import Assignment, Credential, CredentialPolicy, Question
+from annotators.selectors import attempt_questions
+from annotators.services import attempt_start, credential_suspend
+from tests.workforce import KIND, complete_training, right_answer
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+class TestWorkerJourney:
+    def test_reads_the_course_takes_the_exam_and_holds_a_credential(self, client, annotator,
+                                                                    workforce):
+        client.force_login(annotator)
+        course = workforce["course"]
+
+        home = client.get(reverse("workforce:mine")).content.decode()
+        response = client.post(reverse("workforce:course-start", args=[course.pk]))
+        for module in course.modules.order_by("position"):
+            assert client.get(reverse("workforce:module-detail", args=[module.pk])) \
+                .status_code == 200
+            response = client.post(reverse("workforce:module-confirm", args=[module.pk]))
+        started = client.post(reverse("workforce:exam-start", args=[KIND]))
+        attempt = annotator.exam_attempts.get()
+        form = {f"q{q.pk}": [str(v) for v in right_answer(q)]
+                for q, _ in attempt_questions(attempt)}
+        saved = client.post(reverse("workforce:attempt-detail", args=[attempt.pk]),
+                            {**form, "then": "submit"})
+        confirm = client.get(reverse("workforce:attempt-submit", args=[attempt.pk]))
+        graded = client.post(reverse("workforce:attempt-submit", args=[attempt.pk]),
+                             follow=True)
+
+        assert "not started" in home
+        assert response.url == reverse("workforce:mine")
+        assert started.url == reverse("workforce:attempt-detail", args=[attempt.pk])
+        assert saved.url == reverse("workforce:attempt-submit", args=[attempt.pk])
+        assert "You answered 8 of 8" in confirm.content.decode()
+        assert "Passed: 100.00% overall" in graded.content.decode()
+        assert Credential.objects.get(user=annotator).status == "active"
+        mine = client.get(reverse("workforce:mine")).content.decode()
+        assert "Safety annotation" in mine
+        assert "Active" in mine
+
+    def test_modules_cannot_be_skipped(self, client, annotator, workforce):
+        client.force_login(annotator)
+        course = workforce["course"]
+        client.post(reverse("workforce:course-start", args=[course.pk]))
+        last = course.modules.order_by("position").last()
+
+        response = client.get(reverse("workforce:module-detail", args=[last.pk]), follow=True)
+
+        assert "Read and confirm module 1" in response.content.decode()
+
+    def test_the_attempt_page_shows_no_key_and_a_countdown(self, client, annotator, workforce):
+        complete_training(annotator, workforce["course"])
+        attempt = attempt_start(user=annotator, kind=KIND)
+        client.force_login(annotator)
+
+        html = client.get(reverse("workforce:attempt-detail", args=[attempt.pk])) \
+            .content.decode()
+
+        assert 'id="countdown" data-deadline=' in html
+        assert "/static/js/countdown.js" in html
+        assert "The first option is right" not in html
+        assert "Gender bias and privacy" not in html
+        assert not re.search(r"\bchecked\b", html)
+
+    def test_every_page_during_an_attempt_is_free_of_keys(self, client, annotator,
+                                                          workforce):
+        complete_training(annotator, workforce["course"])
+        attempt = attempt_start(user=annotator, kind=KIND)
+        client.force_login(annotator)
+        pages = [reverse("workforce:mine"), reverse("workforce:attempt-detail",
+                                                    args=[attempt.pk]),
+                 reverse("workforce:attempt-submit", args=[attempt.pk]),
+                 reverse("workforce:course-detail", args=[workforce["course"].pk])]
+
+        for page in pages:
+            html = client.get(page).content.decode()
+            assert "The first option is right" not in html, page
+            assert "Gender bias and privacy" not in html, page
+
+    def test_explanations_appear_after_grading(self, client, annotator, workforce):
+        complete_training(annotator, workforce["course"])
+        attempt = attempt_start(user=annotator, kind=KIND)
+        client.force_login(annotator)
+        client.post(reverse("workforce:attempt-submit", args=[attempt.pk]))
+
+        html = client.get(reverse("workforce:attempt-detail", args=[attempt.pk])) \
+            .content.decode()
+
+        assert "Not passed: 0.00% overall" in html
+        assert "The first option is right" in html
+
+    def test_another_workers_attempt_is_not_found(self, client, annotator, reviewer,
+                                                  workforce):
+        complete_training(annotator, workforce["course"])
+        attempt = attempt_start(user=annotator, kind=KIND)
+        client.force_login(reviewer)
+
+        assert client.get(reverse("workforce:attempt-detail", args=[attempt.pk])) \
+            .status_code == 404
+
+
+class TestManagerPages:
+    def test_the_workforce_table_filters_and_searches(self, manager_client, credentialed):
+        url = reverse("workforce:people")
+
+        everyone = manager_client.get(url).content.decode()
+        suspended = manager_client.get(url, {"status": "suspended"}).content.decode()
+        expiring = manager_client.get(url, {"expiring": "on"}).content.decode()
+        found = manager_client.get(url, {"search": credentialed.user.username}).content.decode()
+
+        assert "Suspend…" in everyone
+        assert "No credential matches" in suspended
+        assert "No credential matches" in expiring
+        assert credentialed.user.username in found
+
+    def test_suspending_asks_for_a_reason(self, manager_client, credentialed):
+        url = reverse("workforce:credential-action", args=[credentialed.pk, "suspend"])
+
+        page = manager_client.get(url).content.decode()
+        empty = manager_client.post(url, {"reason": ""})
+        done = manager_client.post(url, {"reason": "Spot check",
+                                         "until_date": str(timezone.localdate()
+                                                           + timedelta(days=5))})
+
+        assert "cannot work under it from their very next request" in page
+        assert empty.status_code == 200
+        assert "This field is required" in empty.content.decode()
+        assert done.status_code == 302
+        credentialed.refresh_from_db()
+        assert credentialed.status == "suspended"
+        assert credentialed.suspended_until_date is not None
+
+    def test_revoking_a_revoked_credential_is_explained(self, manager, manager_client,
+                                                        credentialed):
+        from annotators.services import credential_revoke
+
+        credential_revoke(actor=manager, credential_id=credentialed.pk, reason="x")
+        response = manager_client.post(reverse("workforce:credential-action",
+                                               args=[credentialed.pk, "revoke"]),
+                                       {"reason": "again"})
+
+        assert "already revoked" in response.content.decode()
+
+    def test_the_person_page_shows_scores_and_history(self, manager, manager_client,
+                                                      credentialed):
+        credential_suspend(actor=manager, credential_id=credentialed.pk, reason="Audit")
+
+        html = manager_client.get(reverse("workforce:person-detail",
+                                          args=[credentialed.user_id])).content.decode()
+
+        assert "active → suspended" in html
+        assert "Audit" in html
+        assert "100.00%" in html
+        assert "Identifying safety risks 100.00%" in html
+
+    def test_bulk_retraining(self, manager_client, annotator, reviewer, workforce):
+        response = manager_client.post(reverse("workforce:schedule-retraining"), {
+            "user_ids": [annotator.pk, reviewer.pk], "kind": KIND,
+            "due_date": str(timezone.localdate() + timedelta(days=10)), "reason": "v2"},
+            follow=True)
+
+        assert "Scheduled retraining for 2 person(s)." in response.content.decode()
+        assert Assignment.objects.filter(type="retraining").count() == 2
+
+    def test_editors_build_a_course_an_exam_and_a_policy(self, manager_client):
+        manager_client.post(reverse("workforce:course-list"), {"title": "Review course"})
+        from annotators.models import Course, Exam
+
+        course = Course.objects.get(title="Review course")
+        for topic in ("task_rules", "tool_use", "quality_verification"):
+            manager_client.post(reverse("workforce:course-edit", args=[course.pk]),
+                                {"title": topic, "topic": topic, "body": "Text."})
+        refused = manager_client.post(reverse("workforce:policy-edit",
+                                              args=["functional_review"]),
+                                      {"course": course.pk, **self.policy_numbers()})
+        manager_client.post(reverse("workforce:course-edit", args=[course.pk]),
+                            {"title": "Security", "topic": "data_security", "body": "Text."})
+        accepted = manager_client.post(reverse("workforce:policy-edit",
+                                               args=["functional_review"]),
+                                       {"course": course.pk, **self.policy_numbers()})
+        manager_client.post(reverse("workforce:exam-list"), {
+            "title": "Review exam", "time_limit_minutes": 20, "questions_per_ability": 1,
+            "pass_mark_understanding_rules": 70, "pass_mark_using_tools": 70,
+            "pass_mark_identifying_risks": 70, "pass_mark_data_security": 70,
+            "overall_pass_mark": 80})
+        exam = Exam.objects.get(title="Review exam")
+        added = manager_client.post(reverse("workforce:exam-edit", args=[exam.pk]), {
+            "ability": "identifying_risks", "kind": "practical", "prompt": "Which risks?",
+            "key": "A.1.a, A.4.e", "sample_image": SimpleUploadedFile("s.png", PNG)})
+        bad_image = manager_client.post(reverse("workforce:exam-edit", args=[exam.pk]), {
+            "ability": "identifying_risks", "kind": "practical", "prompt": "Which risks?",
+            "key": "A.1.a", "sample_image": SimpleUploadedFile("s.png", b"<svg onload=x>")})
+
+        assert "no module on Data security management" in refused.content.decode()
+        assert accepted.status_code == 302
+        assert CredentialPolicy.objects.get(kind="functional_review").course == course
+        assert added.status_code == 302
+        assert Question.objects.get(exam=exam).key == ["A.1.a", "A.4.e"]
+        assert "Upload a PNG, JPEG, GIF or WebP image" in bad_image.content.decode()
+
+    @staticmethod
+    def policy_numbers() -> dict:
+        return {"validity_days": 365, "retraining_interval_days": 180,
+                "reassessment_interval_days": 330, "grace_days": 14, "max_attempts": 3,
+                "cooldown_hours": 24, "revocation_wait_days": 30, "expiry_notice_days": 30}
+
+    def test_workers_cannot_open_manager_pages(self, annotator_client, credentialed):
+        for url in (reverse("workforce:people"), reverse("workforce:policy-list"),
+                    reverse("workforce:credential-action", args=[credentialed.pk, "suspend"]),
+                    reverse("workforce:course-list"), reverse("workforce:exam-list")):
+            assert annotator_client.get(url).status_code == 403, url
+
+
+class TestSampleImages:
+    def test_served_only_to_the_candidate_with_safe_headers(self, client, manager, annotator,
+                                                            reviewer, workforce, settings,
+                                                            tmp_path):
+        from annotators.services import question_add
+
+        settings.MEDIA_ROOT = tmp_path
+        exam = workforce["exam"]
+        question = question_add(actor=manager, exam_id=exam.pk, ability="identifying_risks",
+                                kind="practical", prompt="Which?", key=["A.1.a"],
+                                sample_image=SimpleUploadedFile("s.png", PNG))
+        complete_training(annotator, workforce["course"])
+        attempt = attempt_start(user=annotator, kind=KIND)
+        attempt.question_ids = [*attempt.question_ids, question.pk]
+        attempt.save(update_fields=["question_ids"])
+        url = reverse("workforce:question-image", args=[question.pk])
+
+        client.force_login(annotator)
+        served = client.get(url)
+        client.force_login(reviewer)
+        refused = client.get(url)
+
+        assert served.status_code == 200
+        assert served["Content-Type"] == "image/png"
+        assert served["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in served["Content-Security-Policy"]
+        assert refused.status_code == 404
