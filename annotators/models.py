@@ -159,7 +159,7 @@ class Question(models.Model):
     options = models.JSONField(default=list, blank=True,
                                help_text="Choice questions: the options, in order.")
     # Choice questions: indexes of the correct options. Practical: the risk codes present.
-    key = models.JSONField(default=list)
+    key = models.JSONField(default=list, blank=True)
     sample_text = models.TextField(blank=True)
     sample_image = models.FileField(upload_to="exam-samples/", blank=True)
     explanation = models.TextField(blank=True)

@@ -106,7 +106,7 @@ def seed_rules(*, manager: AbstractBaseUser) -> list[str]:
             risk_rule_save(actor=manager, version_id=draft.pk, category_code=category.code,
                            texts=_risk_texts(category))
         rule_version_publish(actor=manager, version_id=draft.pk)
-        lines.append(f"{SAFETY_NAME}: v1 published")
+        lines.append(f"Rules: {SAFETY_NAME}: v1 published")
     if not RuleSet.objects.filter(name=FUNCTIONAL_NAME).exists():
         rule_set = rule_set_create(actor=manager, name=FUNCTIONAL_NAME,
                                    kind=RuleSet.Kind.FUNCTIONAL,
@@ -121,5 +121,5 @@ def seed_rules(*, manager: AbstractBaseUser) -> list[str]:
             "annotation_guidance": FUNCTIONAL_FIELDS["annotation_guidance"]
             + " Where an answer cites a source, open it before ranking.",
         })
-        lines.append(f"{FUNCTIONAL_NAME}: v1 published, v2 draft in progress")
+        lines.append(f"Rules: {FUNCTIONAL_NAME}: v1 published, v2 draft in progress")
     return lines

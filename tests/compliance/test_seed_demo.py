@@ -47,3 +47,26 @@ class TestSeedDemo:
             call_command("seed_demo")
 
         assert not get_user_model().objects.filter(username__in=USERNAMES).exists()
+
+
+class TestSeedDemoWorkforce:
+    def test_people_hold_credentials_in_every_state(self):
+        from annotators.models import Credential
+
+        call_command("seed_demo")
+
+        states = set(Credential.objects.values_list("status", flat=True))
+        assert states == {"active", "suspended", "revoked", "expired"}
+
+    def test_every_kind_has_a_course_on_four_topics_and_an_exam_of_forty(self):
+        from annotators.models import Ability, CredentialPolicy, Topic
+
+        call_command("seed_demo")
+
+        for policy in CredentialPolicy.objects.select_related("course", "exam"):
+            topics = set(policy.course.modules.values_list("topic", flat=True))
+            assert topics == set(Topic.values)
+            questions = policy.exam.questions.all()
+            assert questions.count() >= 40
+            assert set(questions.values_list("ability", flat=True)) == set(Ability.values)
+            assert questions.filter(kind="practical").exists()

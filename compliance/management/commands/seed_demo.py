@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotators.models import Role
 from annotators.services import person_create
 from compliance.demo_rules import seed_rules
+from compliance.demo_workforce import seed_workforce
 
 # Published on purpose: demo accounts exist only where seed_demo ran, never in production.
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
@@ -50,10 +51,10 @@ class Command(BaseCommand):
             rows.append((role.label, username, state))
 
         manager = user_model.objects.get(username=PEOPLE[0][0])
-        rule_lines = seed_rules(manager=manager)
+        rule_lines = seed_rules(manager=manager) + seed_workforce(manager=manager)
 
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD})")
         for role_label, username, state in rows:
             self.stdout.write(f"  {role_label:<10} {username:<16} {state}")
         for line in rule_lines:
-            self.stdout.write(f"Rules: {line}")
+            self.stdout.write(line)
