@@ -1,0 +1,50 @@
+import pytest
+
+from annotators.models import Credential, ExamAttempt, Role
+from annotators.services import attempt_start, credential_revoke, credential_suspend
+from tests.conftest import make_person
+from tests.rules.services.test_concurrency import run_together
+from tests.workforce import KIND, build_course, build_exam, complete_training, take_exam
+
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def set_up():
+    from annotators.services import policy_update
+
+    first, second = make_person("mgr.x", Role.MANAGER), make_person("mgr.y", Role.MANAGER)
+    worker = make_person("ann.x", Role.ANNOTATOR)
+    course = build_course(first)
+    policy_update(actor=first, kind=KIND, changes={"course": course, "exam": build_exam(first)})
+    complete_training(worker, course)
+    return first, second, worker
+
+
+class TestConcurrentCredentialChanges:
+    def test_suspend_and_revoke_at_once_leave_a_consistent_history(self):
+        first, second, worker = set_up()
+        take_exam(worker)
+        credential = Credential.objects.get(user=worker)
+
+        outcomes = run_together(
+            lambda: credential_suspend(actor=first, credential_id=credential.pk, reason="a"),
+            lambda: credential_revoke(actor=second, credential_id=credential.pk, reason="b"))
+
+        credential.refresh_from_db()
+        history = list(credential.history.order_by("pk").values_list("from_status",
+                                                                     "to_status"))
+        assert all(not isinstance(o, Exception) or "revoked" in str(o) for o in outcomes)
+        assert history[-1][1] == credential.status == "revoked"
+        for (_, to_status), (from_status, _) in zip(history[1:], history[2:], strict=False):
+            assert to_status == from_status, history
+
+    def test_two_starts_at_once_make_one_attempt(self):
+        _, _, worker = set_up()
+
+        outcomes = run_together(lambda: attempt_start(user=worker, kind=KIND),
+                                lambda: attempt_start(user=worker, kind=KIND))
+
+        assert ExamAttempt.objects.filter(user=worker).count() == 1
+        assert {o.pk for o in outcomes if isinstance(o, ExamAttempt)} <= set(
+            ExamAttempt.objects.values_list("pk", flat=True))
