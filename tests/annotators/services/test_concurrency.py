@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from annotators.models import Credential, ExamAttempt, Role
@@ -36,7 +38,7 @@ class TestConcurrentCredentialChanges:
                                                                      "to_status"))
         assert all(not isinstance(o, Exception) or "revoked" in str(o) for o in outcomes)
         assert history[-1][1] == credential.status == "revoked"
-        for (_, to_status), (from_status, _) in zip(history[1:], history[2:], strict=False):
+        for (_, to_status), (from_status, _) in itertools.pairwise(history):
             assert to_status == from_status, history
 
     def test_two_starts_at_once_make_one_attempt(self):
