@@ -32,8 +32,8 @@ MODULES = {
                        "Every task is pinned to a published rule version. Read it, acknowledge "
                        "it, and follow its objectives, method and quality indicators."),
     Topic.TOOL_USE: ("Using the labelling tools",
-                     "Ask for the next item, label it, submit. Keyboard shortcuts: **1** to **9** pick "
-                     "an option, **Enter** submits, **S** skips with a reason."),
+                     "Ask for the next item, label it, submit. Keyboard shortcuts: **1** to "
+                     "**9** pick an option, **Enter** submits, **S** skips with a reason."),
     Topic.QUALITY_VERIFICATION: ("How quality is checked",
                                  "Each batch is sampled; reviewers check sampled labels against "
                                  "the rules. Labels submitted too fast are always sampled."),
