@@ -472,6 +472,7 @@ class AssignmentListApi(APIView):
         kind = serializers.ChoiceField(choices=CredentialKind.choices)
         due_date = serializers.DateField()
         reason = serializers.CharField()
+        course_id = serializers.IntegerField(required=False, allow_null=True)
 
     @extend_schema(responses=AssignmentSerializer(many=True),
                    summary="Retraining and reassessment owed: yours, or everyone's")

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from rules.models import RuleVersion
+
 from .models import Ability, Course, CredentialKind, CredentialPolicy, Exam, Question, Topic
 
 
@@ -26,6 +28,8 @@ class CredentialFilterForm(forms.Form):
 
 class ScheduleRetrainingForm(forms.Form):
     kind = forms.ChoiceField(choices=CredentialKind.choices, label="Credential kind")
+    course = forms.ModelChoiceField(queryset=Course.objects.order_by("title"), required=False,
+                                    empty_label="The course the kind's policy requires")
     due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -41,6 +45,10 @@ class ModuleForm(forms.Form):
     title = forms.CharField(max_length=200)
     topic = forms.ChoiceField(choices=Topic.choices)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text="Markdown.")
+    rule_version = forms.ModelChoiceField(
+        queryset=RuleVersion.objects.filter(status=RuleVersion.Status.PUBLISHED)
+        .select_related("rule_set").order_by("rule_set__name", "number"),
+        required=False, help_text="Optional: the rule version this module teaches.")
 
 
 class ExamForm(forms.ModelForm):

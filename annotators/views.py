@@ -233,9 +233,12 @@ def schedule_retraining(request: HttpRequest) -> HttpResponse:
         for field, errors in form.errors.items():
             messages.error(request, f"{field}: {' '.join(errors)}")
     else:
+        data = dict(form.cleaned_data)
+        course = data.pop("course")
         try:
             created = services.assignment_schedule(actor=request.user, user_ids=user_ids,
-                                                   **form.cleaned_data)
+                                                   course_id=course.pk if course else None,
+                                                   **data)
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
@@ -312,7 +315,10 @@ def course_edit(request: HttpRequest, course_id: int) -> HttpResponse:
     form = ModuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.module_add(actor=request.user, course_id=course.pk, **form.cleaned_data)
+            data = dict(form.cleaned_data)
+            version = data.pop("rule_version")
+            services.module_add(actor=request.user, course_id=course.pk,
+                                rule_version_id=version.pk if version else None, **data)
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:

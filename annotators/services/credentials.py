@@ -13,6 +13,7 @@ from config.errors import ApplicationError
 
 from ..models import (
     Assignment,
+    Course,
     Credential,
     CredentialEvent,
     CredentialKind,
@@ -223,14 +224,16 @@ def retraining_completed(*, user_id: int, course_id: int) -> None:
 
 def _open_assignment(*, user_id: int, kind: str, type_: str, source: str, due_date: date,
                      reason: str, actor: AbstractBaseUser | None = None,
-                     evidence: dict | None = None) -> Assignment | None:
+                     evidence: dict | None = None,
+                     course_id: int | None = None) -> Assignment | None:
     if Assignment.objects.filter(user_id=user_id, kind=kind, type=type_,
                                  status=Assignment.Status.OPEN).exists():
         return None
     policy = CredentialPolicy.objects.get(kind=kind)
     assignment = Assignment.objects.create(
         user_id=user_id, kind=kind, type=type_, source=source, due_date=due_date,
-        course=policy.course if type_ == Assignment.Type.RETRAINING else None, reason=reason,
+        course_id=(course_id or policy.course_id) if type_ == Assignment.Type.RETRAINING
+        else None, reason=reason,
         evidence=evidence or {}, created_by=actor, created_at=timezone.now())
     record_event(actor=actor, action=f"assignment.{type_}_opened", target=assignment,
                  data={"user_id": user_id, "kind": kind, "source": source,
@@ -240,10 +243,10 @@ def _open_assignment(*, user_id: int, kind: str, type_: str, source: str, due_da
 
 @transaction.atomic(durable=True)
 def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: str,
-                        due_date: date, reason: str) -> list[Assignment]:
-    """Schedule retraining by hand for chosen people, on the course of the kind's policy.
-
-    People who already owe retraining for the kind are skipped.
+                        due_date: date, reason: str,
+                        course_id: int | None = None) -> list[Assignment]:
+    """Schedule retraining by hand for chosen people, on a course (by default the one the
+    kind's policy requires). People who already owe retraining for the kind are skipped.
     """
     require_workforce_manager(actor)
     reason = _required_reason(reason)
@@ -252,8 +255,11 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
     if due_date < timezone.localdate():
         raise WorkforceInvalid("The due date is in the past.",
                                detail={"due_date": ["Pick today or later."]})
-    if CredentialPolicy.objects.get(kind=kind).course_id is None:
-        raise WorkforceInvalid("The policy of this credential kind names no course yet.")
+    if course_id is None and CredentialPolicy.objects.get(kind=kind).course_id is None:
+        raise WorkforceInvalid("The policy of this credential kind names no course yet; "
+                               "choose a course.")
+    if course_id is not None and not Course.objects.filter(pk=course_id).exists():
+        raise WorkforceInvalid(f"There is no course {course_id}.")
     known = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
     if unknown := sorted(set(user_ids) - known):
         raise WorkforceInvalid(f"Unknown people: {unknown}.")
@@ -262,7 +268,7 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
         assignment = _open_assignment(user_id=user_id, kind=kind,
                                       type_=Assignment.Type.RETRAINING,
                                       source=Assignment.Source.MANUAL, due_date=due_date,
-                                      reason=reason, actor=actor)
+                                      reason=reason, actor=actor, course_id=course_id)
         if assignment is not None:
             created.append(assignment)
     return created

@@ -274,6 +274,21 @@ class TestAssignmentSchedule:
             assignment_schedule(actor=annotator, user_ids=[annotator.pk], kind=KIND,
                                 due_date=timezone.localdate(), reason="x")
 
+    def test_schedules_on_a_chosen_course_and_completing_it_closes_the_assignment(
+            self, manager, annotator, workforce):
+        from tests.workforce import build_course
+
+        refresher = build_course(manager, title="Refresher")
+
+        [assignment] = assignment_schedule(actor=manager, user_ids=[annotator.pk], kind=KIND,
+                                           due_date=timezone.localdate(), reason="Refresh",
+                                           course_id=refresher.pk)
+        complete_training(annotator, refresher)
+
+        assignment.refresh_from_db()
+        assert assignment.course == refresher
+        assert assignment.status == "completed"
+
     def test_refuses_an_unknown_kind(self, manager, annotator, workforce):
         with pytest.raises(WorkforceInvalid, match="Unknown credential kind"):
             assignment_schedule(actor=manager, user_ids=[annotator.pk], kind="pilot",
