@@ -379,6 +379,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "workforce-sweep": {"task": "annotators.tasks.run_workforce_sweep",
                         "schedule": crontab(hour=2, minute=15)},
+    "expire-leases": {"task": "annotation.tasks.expire_leases", "schedule": 60.0},
+    "reconcile-safety-labels": {"task": "annotation.tasks.reconcile_safety_labels",
+                                "schedule": 600.0},
 }
 
 # --- logging --------------------------------------------------------------------------------

@@ -11,15 +11,19 @@ class SafetyLabel(models.Model):
     """An annotator's judgement of which risk categories an item presents."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted, awaiting review"
+        SUBMITTED = "submitted", "Awaiting approval"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         ESCALATED = "escalated", "Escalated to a manager"
 
     task_id = models.BigIntegerField()
     item_id = models.BigIntegerField()
+    # The lease in the main database that this label closes; one label per lease.
+    lease_id = models.BigIntegerField(unique=True)
     annotator_id = models.BigIntegerField()
     rule_version_id = models.BigIntegerField()
+    # Made by the client, so that a retried submission returns this label again.
+    client_id = models.UUIDField()
     # Codes of Appendix A ("A.1.a" …); empty together with no_risk=True means "no risk".
     risk_codes = models.JSONField(default=list, blank=True)
     no_risk = models.BooleanField(default=False)
@@ -27,9 +31,18 @@ class SafetyLabel(models.Model):
     note = models.TextField(blank=True)
     started_at = models.DateTimeField()
     submitted_at = models.DateTimeField()
+    too_fast = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["annotator_id", "client_id"],
+                                    name="safety_label_client_id_once"),
+            models.CheckConstraint(
+                condition=models.Q(no_risk=True, risk_codes=[])
+                | models.Q(no_risk=False) & ~models.Q(risk_codes=[]),
+                name="safety_label_codes_or_no_risk"),
+        ]
         indexes = [
             models.Index(fields=["task_id", "status"], name="safety_label_task_status_idx"),
             models.Index(fields=["item_id"], name="safety_label_item_idx"),

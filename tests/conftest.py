@@ -13,7 +13,7 @@ REQUIRE_ALL_TESTS = os.environ.get("REQUIRE_ALL_TESTS", "").lower() in {"1", "tr
 PASSWORD = "a-test-password-9x"
 
 # Fixtures of the workforce (course, exam, policy, a credentialed annotator) for every package.
-pytest_plugins = ["tests.workforce"]
+pytest_plugins = ["tests.workforce", "tests.annotation_setup"]
 
 
 def pytest_collection_modifyitems(config, items):

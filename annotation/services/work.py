@@ -1,0 +1,328 @@
+"""The annotator's loop: lease the next item, submit a label (or skip), and the sweeps that
+return lapsed leases and repair a crash between the safety and main databases.
+
+Every action re-checks, when it happens, the person's function in the task, an active
+credential of the right kind, and their acknowledgement of the task's rule version.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Sum
+from django.utils import timezone
+
+from annotators.models import CredentialKind
+from annotators.selectors import has_active_credential
+from config.errors import ApplicationError
+from rules.label_spec import label_errors
+from rules.selectors import has_acknowledged
+from safety_labels.models import SafetyLabel
+from safety_labels.selectors import safety_labels_for_leases
+from safety_labels.services import safety_label_submit
+
+from ..models import FunctionalLabel, Item, Lease, Membership, Task
+
+LIVE_OR_DONE = [Lease.State.ACTIVE, Lease.State.SUBMITTED, Lease.State.SKIPPED]
+
+
+class NotAnAnnotator(ApplicationError):
+    code = "not_found"
+    http_status = 404
+
+
+class WorkRefused(ApplicationError):
+    """The person may not work right now: no credential, rules not acknowledged, cap reached."""
+
+    code = "work_refused"
+    http_status = 403
+
+
+class AcknowledgementRequired(WorkRefused):
+    code = "acknowledgement_required"
+
+
+class TaskNotActive(ApplicationError):
+    code = "task_not_active"
+    http_status = 409
+
+
+class LeaseRefused(ApplicationError):
+    code = "lease_refused"
+    http_status = 409
+
+
+class LabelInvalid(ApplicationError):
+    code = "invalid"
+    http_status = 400
+
+
+@dataclass(frozen=True)
+class Submitted:
+    label_id: int
+    created: bool
+    too_fast: bool
+    next_lease: Lease | None = None
+
+
+def _credential_kind(task: Task) -> str:
+    return CredentialKind.SAFETY_ANNOTATE if task.is_safety else CredentialKind.FUNCTIONAL_ANNOTATE
+
+
+def release_leases(*, user_id: int, task_id: int | None = None) -> int:
+    """Return the person's live leases (in one task, or all) to the pool; count them."""
+    leases = Lease.objects.select_for_update().filter(user_id=user_id, state=Lease.State.ACTIVE)
+    if task_id is not None:
+        leases = leases.filter(task_id=task_id)
+    released = 0
+    with transaction.atomic():
+        for lease in leases.order_by("pk"):
+            lease.state = Lease.State.RELEASED
+            lease.closed_at = timezone.now()
+            lease.save(update_fields=["state", "closed_at"])
+            Item.objects.filter(pk=lease.item_id).update(open_slots=F("open_slots") + 1)
+            released += 1
+    return released
+
+
+def check_annotator(*, user: AbstractBaseUser, task: Task) -> None:
+    """Refuse unless the person annotates this active task, holds an active credential of
+    its kind and has acknowledged its rule version. Losing the credential releases the
+    person's leases in the task at once.
+    """
+    function = Membership.objects.filter(task_id=task.pk, user_id=user.pk) \
+        .values_list("function", flat=True).first()
+    if function != Membership.Function.ANNOTATE:
+        raise NotAnAnnotator("No such task among yours.")
+    kind = _credential_kind(task)
+    if not has_active_credential(user, kind):
+        with transaction.atomic():
+            release_leases(user_id=user.pk, task_id=task.pk)
+        raise WorkRefused(f"You hold no active {CredentialKind(kind).label.lower()} credential "
+                          "now; your items went back to the pool.")
+    if not has_acknowledged(user_id=user.pk, version_id=task.rule_version_id):
+        raise AcknowledgementRequired(
+            "Read and acknowledge the task's rules before labelling.",
+            detail={"rule_version_id": task.rule_version_id})
+    if task.state != Task.State.ACTIVE:
+        raise TaskNotActive(f"Task {task.name!r} is {task.state}; no labelling now.")
+
+
+def exposure_minutes_today(*, user_id: int) -> float:
+    """Minutes the person spent on safety items today (closed leases and the open one)."""
+    now = timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    leases = Lease.objects.filter(user_id=user_id, task__kind="safety", started_at__gte=start)
+    closed = leases.exclude(closed_at=None).annotate(spent=F("closed_at") - F("started_at")) \
+        .aggregate(total=Sum("spent"))["total"] or timedelta()
+    open_spent = sum(((now - started) for started in leases.filter(
+        closed_at=None, state=Lease.State.ACTIVE).values_list("started_at", flat=True)),
+        timedelta())
+    return (closed + open_spent).total_seconds() / 60
+
+
+def _get_task(task_id: int) -> Task:
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None:
+        raise NotAnAnnotator("No such task among yours.")
+    return task
+
+
+def lease_next(*, user: AbstractBaseUser, task_id: int) -> Lease | None:
+    """Hand the person an item that still needs a label and that they have not had, or
+    return the lease they already hold. None when nothing is left for them.
+
+    :raises WorkRefused: without the credential or acknowledgement, or past the exposure cap.
+    """
+    task = _get_task(task_id)
+    check_annotator(user=user, task=task)
+    now = timezone.now()
+    held = Lease.objects.filter(user=user, task=task, state=Lease.State.ACTIVE,
+                                expires_at__gt=now).select_related("item").first()
+    if held is not None:
+        return held
+    if task.is_safety and exposure_minutes_today(user_id=user.pk) >= \
+            task.daily_exposure_cap_minutes:
+        raise WorkRefused(f"You reached today's limit of {task.daily_exposure_cap_minutes} "
+                          "minutes of safety content. Rest; work resumes tomorrow.")
+    had = Lease.objects.filter(item=OuterRef("pk"), user=user, state__in=LIVE_OR_DONE)
+    with transaction.atomic():
+        # SKIP LOCKED: concurrent annotators each take a different row, never the same slot.
+        item = (Item.objects.select_for_update(skip_locked=True)
+                .filter(task=task, open_slots__gt=0).exclude(Exists(had))
+                .order_by("id").first())
+        if item is None:
+            return None
+        Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
+        lease = Lease.objects.create(item=item, task=task, user=user, started_at=now,
+                                     expires_at=now + timedelta(seconds=task.lease_seconds))
+    lease.item = item
+    return lease
+
+
+def _own_lease(user: AbstractBaseUser, lease_id: int) -> Lease:
+    lease = Lease.objects.select_related("task", "item").filter(pk=lease_id, user=user).first()
+    if lease is None:
+        raise NotAnAnnotator("No such lease among yours.")
+    return lease
+
+
+def _expire(lease: Lease) -> None:
+    lease.state = Lease.State.EXPIRED
+    lease.closed_at = timezone.now()
+    lease.save(update_fields=["state", "closed_at"])
+    Item.objects.filter(pk=lease.item_id).update(open_slots=F("open_slots") + 1)
+
+
+def _close_submitted(lease_id: int) -> bool:
+    """Mark a lease labelled and count the label on its item; False if it was already."""
+    lease = Lease.objects.select_for_update().get(pk=lease_id)
+    if lease.state == Lease.State.SUBMITTED:
+        return False
+    returned_slot = lease.state in (Lease.State.EXPIRED, Lease.State.RELEASED)
+    lease.state = Lease.State.SUBMITTED
+    lease.closed_at = timezone.now()
+    lease.save(update_fields=["state", "closed_at"])
+    update = {"labels_done": F("labels_done") + 1}
+    if returned_slot:
+        update["open_slots"] = F("open_slots") - 1
+    Item.objects.filter(pk=lease.item_id).update(**update)
+    return True
+
+
+def _existing_label(user: AbstractBaseUser, task: Task, client_id: uuid.UUID) -> int | None:
+    if task.is_safety:
+        return SafetyLabel.objects.filter(annotator_id=user.pk, client_id=client_id) \
+            .values_list("pk", flat=True).first()
+    return FunctionalLabel.objects.filter(annotator=user, client_id=client_id) \
+        .values_list("pk", flat=True).first()
+
+
+def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
+                 label: dict[str, Any], then_next: bool = False) -> Submitted:
+    """Store the person's label for a live lease. Sending the same client id again returns
+    the same label and creates nothing.
+
+    A safety label is committed in the safety database first, then the lease is closed here;
+    ``safety_labels_reconcile`` repairs a crash between the two.
+
+    :raises LeaseRefused: if the lease lapsed, was skipped or released, or already labelled.
+    :raises LabelInvalid: if the label does not fit the rules.
+    """
+    lease = _own_lease(user, lease_id)
+    task = lease.task
+    if (existing := _existing_label(user, task, client_id)) is not None:
+        return Submitted(label_id=existing, created=False, too_fast=False)
+    check_annotator(user=user, task=task)
+    now = timezone.now()
+    if lease.state != Lease.State.ACTIVE:
+        raise LeaseRefused(f"This lease is {lease.state}; ask for the next item.")
+    if now > lease.expires_at:
+        with transaction.atomic():
+            locked = Lease.objects.select_for_update().get(pk=lease.pk)
+            if locked.state == Lease.State.ACTIVE:
+                _expire(locked)
+        raise LeaseRefused("The time for this item ran out and it went back to the pool; "
+                           "ask for the next item.")
+    too_fast = (now - lease.started_at).total_seconds() < task.minimum_seconds_per_item
+    if task.is_safety:
+        label_id = _submit_safety(user, lease, task, client_id, label, now, too_fast)
+    else:
+        label_id = _submit_functional(user, lease, task, client_id, label, now, too_fast)
+    next_lease = lease_next(user=user, task_id=task.pk) if then_next else None
+    return Submitted(label_id=label_id, created=True, too_fast=too_fast, next_lease=next_lease)
+
+
+def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, too_fast) -> int:
+    payload = label.get("payload") if isinstance(label, dict) else None
+    errors = label_errors(task.rule_version.label_spec, payload)
+    if errors:
+        raise LabelInvalid("The label does not fit the task's label fields; see detail.",
+                           detail={"payload": errors})
+    try:
+        with transaction.atomic():
+            if not _close_submitted(lease.pk):
+                raise LeaseRefused("This item is already labelled by you.")
+            created = FunctionalLabel.objects.create(
+                item_id=lease.item_id, task=task, lease=lease, annotator=user,
+                rule_version_id=task.rule_version_id, payload=payload, client_id=client_id,
+                started_at=lease.started_at, submitted_at=now, too_fast=too_fast)
+    except IntegrityError:
+        # The same submission, sent twice at once: the first one stored it.
+        existing = _existing_label(user, task, client_id)
+        if existing is None:
+            raise
+        return existing
+    return created.pk
+
+
+def _submit_safety(user, lease: Lease, task: Task, client_id, label, now, too_fast) -> int:
+    if not isinstance(label, dict):
+        raise LabelInvalid("A safety label is an object with risk_codes or no_risk.")
+    safety_label, _ = safety_label_submit(
+        lease_id=lease.pk, task_id=task.pk, item_id=lease.item_id, annotator_id=user.pk,
+        rule_version_id=task.rule_version_id, client_id=client_id,
+        risk_codes=label.get("risk_codes", []), no_risk=bool(label.get("no_risk")),
+        spans=label.get("spans", []), note=label.get("note", ""),
+        text_length=len(lease.item.text), started_at=lease.started_at, submitted_at=now,
+        too_fast=too_fast)
+    with transaction.atomic():
+        _close_submitted(lease.pk)
+    return safety_label.pk
+
+
+@transaction.atomic(durable=True)
+def lease_skip(*, user: AbstractBaseUser, lease_id: int, reason: str) -> Lease:
+    """Give an item back with a reason; the person will not be handed it again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise LabelInvalid("Say why you skip the item.", detail={"reason": ["Required."]})
+    lease = Lease.objects.select_for_update().select_related("task").filter(
+        pk=lease_id, user=user).first()
+    if lease is None:
+        raise NotAnAnnotator("No such lease among yours.")
+    if lease.state != Lease.State.ACTIVE:
+        raise LeaseRefused(f"This lease is {lease.state}; it cannot be skipped.")
+    lease.state = Lease.State.SKIPPED
+    lease.closed_at = timezone.now()
+    lease.skip_reason = reason[:500]
+    lease.save(update_fields=["state", "closed_at", "skip_reason"])
+    Item.objects.filter(pk=lease.item_id).update(open_slots=F("open_slots") + 1)
+    return lease
+
+
+def leases_expire_due() -> int:
+    """Return lapsed leases to the pool; a lease whose safety label exists is closed instead."""
+    due = list(Lease.objects.filter(state=Lease.State.ACTIVE, expires_at__lt=timezone.now())
+               .values_list("pk", flat=True)[:5000])
+    labelled = safety_labels_for_leases(due)
+    expired = 0
+    for lease_id in due:
+        with transaction.atomic():
+            lease = Lease.objects.select_for_update().get(pk=lease_id)
+            if lease.state != Lease.State.ACTIVE:
+                continue
+            if lease_id in labelled:
+                _close_submitted(lease_id)
+            else:
+                _expire(lease)
+                expired += 1
+    return expired
+
+
+def safety_labels_reconcile(*, since_hours: int = 48) -> int:
+    """Close the leases of safety labels committed in the safety database whose lease here
+    was never closed (a crash between the two commits). Returns how many were repaired."""
+    since = timezone.now() - timedelta(hours=since_hours)
+    lease_ids = list(SafetyLabel.objects.filter(submitted_at__gte=since)
+                     .values_list("lease_id", flat=True))
+    open_ids = list(Lease.objects.filter(pk__in=lease_ids).exclude(
+        state=Lease.State.SUBMITTED).values_list("pk", flat=True))
+    repaired = 0
+    for lease_id in open_ids:
+        with transaction.atomic():
+            repaired += _close_submitted(lease_id)
+    return repaired

@@ -1,0 +1,19 @@
+from celery import shared_task
+
+from .services import import_job_run, leases_expire_due, safety_labels_reconcile
+
+
+@shared_task
+def run_import(*, job_id: int) -> dict:
+    job = import_job_run(job_id=job_id)
+    return {"job_id": job.pk, "status": job.status, "created": job.created}
+
+
+@shared_task
+def expire_leases() -> int:
+    return leases_expire_due()
+
+
+@shared_task
+def reconcile_safety_labels() -> int:
+    return safety_labels_reconcile()

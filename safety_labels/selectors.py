@@ -1,0 +1,17 @@
+"""Reads of the segregated store, by the ids the main database knows."""
+
+from django.db.models import QuerySet
+
+from .models import SafetyLabel
+
+
+def safety_labels_for_leases(lease_ids: list[int]) -> dict[int, SafetyLabel]:
+    return {label.lease_id: label
+            for label in SafetyLabel.objects.filter(lease_id__in=lease_ids)}
+
+
+def safety_label_list_for_tasks(*, task_ids: list[int],
+                                annotator_id: int | None = None) -> QuerySet[SafetyLabel]:
+    """Safety labels of the given tasks (already resolved against the actor's memberships)."""
+    labels = SafetyLabel.objects.filter(task_id__in=task_ids).order_by("-submitted_at")
+    return labels.filter(annotator_id=annotator_id) if annotator_id is not None else labels

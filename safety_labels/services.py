@@ -1,0 +1,88 @@
+"""Writes of the segregated store. Rows refer to the main database by id only; the caller
+(the annotation app) has checked those ids, and this app checks the label itself."""
+
+import uuid
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from config.errors import ApplicationError
+from rules.models import RiskCategory
+
+from .models import SafetyLabel
+
+SAFETY_DB = "safety"
+MAX_SPANS = 200
+MAX_NOTE = 5000
+
+
+class InvalidSafetyLabel(ApplicationError):
+    code = "invalid"
+    http_status = 400
+
+
+def _valid_codes(codes: list) -> list[str]:
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise InvalidSafetyLabel("Risk codes are a list such as [\"A.1.a\"].")
+    known = set(RiskCategory.objects.values_list("code", flat=True))
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise InvalidSafetyLabel(f"Unknown risk codes: {', '.join(unknown)}. Codes run from "
+                                 "A.1.a to A.5.b.", detail={"risk_codes": unknown})
+    return sorted(set(codes))
+
+
+def _valid_spans(spans: list, codes: list[str], text_length: int) -> list[dict]:
+    if not isinstance(spans, list) or len(spans) > MAX_SPANS:
+        raise InvalidSafetyLabel(f"Spans are a list of at most {MAX_SPANS}.")
+    clean = []
+    for index, span in enumerate(spans, start=1):
+        if not isinstance(span, dict):
+            raise InvalidSafetyLabel(f"Span {index} is not an object.")
+        start, end, code = span.get("start"), span.get("end"), span.get("code")
+        if not (isinstance(start, int) and isinstance(end, int)
+                and 0 <= start < end <= text_length):
+            raise InvalidSafetyLabel(f"Span {index} must run from 0 to {text_length}, start "
+                                     "before end.")
+        if code is not None and code not in codes:
+            raise InvalidSafetyLabel(f"Span {index} names {code}, which the label does not.")
+        clean.append({"start": start, "end": end, **({"code": code} if code else {})})
+    return clean
+
+
+def safety_label_submit(*, lease_id: int, task_id: int, item_id: int, annotator_id: int,
+                        rule_version_id: int, client_id: uuid.UUID, risk_codes: list,
+                        no_risk: bool, spans: list, note: str, text_length: int,
+                        started_at: datetime, submitted_at: datetime,
+                        too_fast: bool) -> tuple[SafetyLabel, bool]:
+    """Commit a safety label, awaiting approval, in the safety database.
+
+    Submitting again for the same lease or client id returns the stored label and creates
+    nothing. Returns the label and whether it was created now.
+
+    :raises InvalidSafetyLabel: for unknown codes, codes together with "no risk", neither,
+        or spans outside the text.
+    """
+    existing = SafetyLabel.objects.filter(lease_id=lease_id).first() or \
+        SafetyLabel.objects.filter(annotator_id=annotator_id, client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    codes = _valid_codes(risk_codes)
+    if no_risk and codes:
+        raise InvalidSafetyLabel("Choose risk codes or \"no risk\", not both.")
+    if not no_risk and not codes:
+        raise InvalidSafetyLabel("Choose the risk codes present, or \"no risk\" explicitly.")
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        raise InvalidSafetyLabel(f"The note is text of at most {MAX_NOTE} characters.")
+    label = SafetyLabel(
+        task_id=task_id, item_id=item_id, lease_id=lease_id, annotator_id=annotator_id,
+        rule_version_id=rule_version_id, client_id=client_id, risk_codes=codes,
+        no_risk=bool(no_risk), spans=_valid_spans(spans, codes, text_length), note=note,
+        started_at=started_at, submitted_at=submitted_at, too_fast=too_fast)
+    try:
+        with transaction.atomic(using=SAFETY_DB):
+            label.save(using=SAFETY_DB)
+    except IntegrityError:
+        # A concurrent retry of the same submission won the race: return its label.
+        return SafetyLabel.objects.get(lease_id=lease_id), False
+    return label, True
