@@ -178,7 +178,8 @@ class TestLabels:
         first = submit(working_annotator, lease, client_id=client_id)
         again = submit(working_annotator, lease, client_id=client_id)
 
-        assert first.created and not again.created
+        assert first.created
+        assert not again.created
         assert first.label_id == again.label_id
         assert FunctionalLabel.objects.count() == 1
         assert Item.objects.get(pk=lease.item_id).labels_done == 1
