@@ -31,8 +31,7 @@ from tests.annotation_setup import join
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 
-GOOD = {"payload": {"ranking": ["Answer B", "Answer A", "Answer C"], "best_quality": 4,
-                    "reason": "B is right."}}
+GOOD = GOOD_FUNCTIONAL
 
 
 def submit(user, lease, label=GOOD, **kwargs):
