@@ -28,6 +28,7 @@ from annotation.services.work import (
 from annotators.services import credential_suspend
 from safety_labels.models import SafetyLabel
 from tests.annotation_setup import join
+from tests.services_payloads import GOOD_FUNCTIONAL
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 
