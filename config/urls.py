@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 
+from annotation.urls import api_urlpatterns as annotation_api
 from annotators.urls import api_urlpatterns as workforce_api
 from config import views
 from config.api import api_not_found
@@ -20,6 +21,7 @@ api_v1 = [
     path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("", include((rules_api, "rules"), namespace="rules")),
     path("", include((workforce_api, "workforce"), namespace="workforce")),
+    path("", include((annotation_api, "annotation"), namespace="annotation")),
 ]
 
 urlpatterns = [

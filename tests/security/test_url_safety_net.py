@@ -13,13 +13,15 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
+from annotation.services import lease_next
 from annotators.models import Role
 from rules.services import rule_version_publish
+from tests.annotation_setup import join, make_task
 from tests.conftest import make_person
 from tests.rules.conftest import make_functional_draft, make_safety_draft
 from tests.workforce import KIND, complete_training, take_exam
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 
 METHODS = ("get", "post", "put", "patch", "delete")
 ROUTE_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
@@ -56,6 +58,13 @@ WORKER_MAY = PUBLIC | {
     "api:workforce:credential-list": GET, "api:workforce:credential-detail": GET,
     "api:workforce:credential-history": GET, "api:workforce:assignment-list": GET,
     "api:workforce:policy-list": GET, "api:workforce:policy-detail": GET,
+    # Their own tasks, items, leases and labels (others' answer 404).
+    "api:annotation:task-list": GET, "api:annotation:task-detail": GET,
+    "api:annotation:membership-list": GET, "api:annotation:batch-list": GET,
+    "api:annotation:item-list": GET, "api:annotation:item-detail": GET,
+    "api:annotation:item-media": GET, "api:annotation:task-next": POST,
+    "api:annotation:lease-submit": POST, "api:annotation:lease-skip": POST,
+    "api:annotation:my-labels": GET,
 }
 
 
@@ -107,11 +116,18 @@ def objects(manager, workforce) -> dict[str, dict[str, str]]:
     other = make_person("other.worker", Role.ANNOTATOR)
     complete_training(other, workforce["course"])
     attempt = take_exam(other)
+    task = make_task(manager, kind="functional", name="Net task", items=2)
+    join(manager, task, other)
+    lease = lease_next(user=other, task_id=task.pk)
     workforce_values = {
+        "task_id": str(task.pk), "item_id": str(lease.item_id), "lease_id": str(lease.pk),
+        "membership_id": str(other.memberships.get().pk),
+        "job_id": str(task.imports.get().pk),
         "course_id": str(workforce["course"].pk),
         "module_id": str(workforce["course"].modules.first().pk),
         "question_id": str(workforce["exam"].questions.first().pk),
-        "attempt_id": str(attempt.pk), "credential_id": str(other.credentials.get().pk),
+        "attempt_id": str(attempt.pk),
+        "credential_id": str(other.credentials.get(kind=KIND).pk),
         "user_id": str(other.pk), "kind": KIND, "action": "suspend",
     }
     return {
