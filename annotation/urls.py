@@ -6,6 +6,8 @@ app_name = "annotation"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tasks/<int:task_id>/", views.label, name="label"),
+    path("items/<int:item_id>/media/", views.item_media, name="item-media"),
 ]
 
 api_urlpatterns = [

@@ -64,7 +64,7 @@ WORKER_MAY = PUBLIC | {
     "api:annotation:item-list": GET, "api:annotation:item-detail": GET,
     "api:annotation:item-media": GET, "api:annotation:task-next": POST,
     "api:annotation:lease-submit": POST, "api:annotation:lease-skip": POST,
-    "api:annotation:my-labels": GET,
+    "api:annotation:my-labels": GET, "annotation:label": GET, "annotation:item-media": GET,
 }
 
 
