@@ -1,3 +1,6 @@
+import itertools
+import uuid
+
 import pytest
 from django.db import connections
 from django.db import models as db_models
@@ -10,11 +13,13 @@ from safety_labels.checks import relation_errors
 from safety_labels.models import SafetyApproval, SafetyLabel
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
+LEASE_IDS = itertools.count(1000)
 
 
 def make_label() -> SafetyLabel:
     now = timezone.now()
     return SafetyLabel.objects.create(task_id=1, item_id=2, annotator_id=3, rule_version_id=4,
+                                      lease_id=next(LEASE_IDS), client_id=uuid.uuid4(),
                                       risk_codes=["A.1.a"], started_at=now, submitted_at=now)
 
 
