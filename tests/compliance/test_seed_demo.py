@@ -70,3 +70,23 @@ class TestSeedDemoWorkforce:
             assert questions.count() >= 40
             assert set(questions.values_list("ability", flat=True)) == set(Ability.values)
             assert questions.filter(kind="practical").exists()
+
+
+@pytest.mark.django_db(databases=["default", "safety"])
+class TestSeedDemoTasks:
+    def test_two_active_tasks_with_items_members_and_labels(self):
+        from annotation.models import FunctionalLabel, Membership, Task
+        from safety_labels.models import SafetyLabel
+
+        call_command("seed_demo")
+
+        tasks = Task.objects.filter(state="active")
+        assert sorted(tasks.values_list("kind", flat=True)) == ["functional", "safety"]
+        for task in tasks:
+            assert task.items.count() >= 200
+            functions = set(task.memberships.values_list("function", flat=True))
+            assert functions == {"annotate", "review"}
+        pairs = Membership.objects.values_list("task_id", "user_id")
+        assert len(pairs) == len(set(pairs))
+        assert FunctionalLabel.objects.exists()
+        assert SafetyLabel.objects.exists()

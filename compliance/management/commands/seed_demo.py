@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotators.models import Role
 from annotators.services import person_create
 from compliance.demo_rules import seed_rules
+from compliance.demo_tasks import seed_tasks
 from compliance.demo_workforce import seed_workforce
 
 # Published on purpose: demo accounts exist only where seed_demo ran, never in production.
@@ -51,7 +52,8 @@ class Command(BaseCommand):
             rows.append((role.label, username, state))
 
         manager = user_model.objects.get(username=PEOPLE[0][0])
-        rule_lines = seed_rules(manager=manager) + seed_workforce(manager=manager)
+        rule_lines = (seed_rules(manager=manager) + seed_workforce(manager=manager)
+                      + seed_tasks(manager=manager))
 
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD})")
         for role_label, username, state in rows:
