@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEvent
 from compliance.management.commands.seed_demo import PEOPLE
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 
 USERNAMES = [username for username, _, _ in PEOPLE]
 
