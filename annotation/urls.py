@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tasks/<int:task_id>/", views.label, name="label"),
     path("items/<int:item_id>/media/", views.item_media, name="item-media"),
+    path("manage/", views.task_manage_list, name="task-manage-list"),
+    path("manage/<int:task_id>/", views.task_manage, name="task-manage"),
+    path("manage/imports/<int:job_id>/", views.import_job, name="import-job"),
 ]
 
 api_urlpatterns = [
