@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -174,3 +174,11 @@ def question_visible_to(*, user: AbstractBaseUser, question_id: int) -> bool:
         return True
     drawn = ExamAttempt.objects.filter(user_id=user.pk).values_list("question_ids", flat=True)
     return any(question_id in ids for ids in drawn)
+
+
+def active_credential_exists(*, user_ref, kind: str) -> Exists:
+    """A subquery expression: the user (an ``OuterRef`` or id) holds an active, unexpired
+    credential of ``kind`` now. Lets a caller fold this check into its own query."""
+    return Exists(Credential.objects.filter(user_id=user_ref, kind=kind,
+                                            status=Credential.Status.ACTIVE,
+                                            expires_at__gt=timezone.now()))

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, Prefetch, QuerySet
 from django.http import Http404
 
 from .content import CONTENT_FIELDS, RISK_RULE_FIELDS, sections_for
@@ -168,3 +168,8 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
         if j2 > j1:
             runs.append(("added", " ".join(new[j1:j2])))
     return runs
+
+
+def acknowledgement_exists(*, user_ref, version_id: int) -> Exists:
+    """A subquery expression: the user (an ``OuterRef`` or id) acknowledged the version."""
+    return Exists(RuleAcknowledgement.objects.filter(user_id=user_ref, version_id=version_id))

@@ -16,10 +16,10 @@ from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from annotators.models import CredentialKind
-from annotators.selectors import has_active_credential
+from annotators.selectors import active_credential_exists
 from config.errors import ApplicationError
 from rules.label_spec import label_errors
-from rules.selectors import has_acknowledged
+from rules.selectors import acknowledgement_exists
 from safety_labels.models import SafetyLabel
 from safety_labels.selectors import safety_labels_for_leases
 from safety_labels.services import safety_label_submit
@@ -93,17 +93,23 @@ def check_annotator(*, user: AbstractBaseUser, task: Task) -> None:
     its kind and has acknowledged its rule version. Losing the credential releases the
     person's leases in the task at once.
     """
-    function = Membership.objects.filter(task_id=task.pk, user_id=user.pk) \
-        .values_list("function", flat=True).first()
-    if function != Membership.Function.ANNOTATE:
-        raise NotAnAnnotator("No such task among yours.")
     kind = _credential_kind(task)
-    if not has_active_credential(user, kind):
+    # One query for the three checks: the function, the credential and the acknowledgement.
+    row = (Membership.objects.filter(task_id=task.pk, user_id=user.pk)
+           .annotate(credential=active_credential_exists(user_ref=OuterRef("user_id"),
+                                                         kind=kind),
+                     acknowledged=acknowledgement_exists(user_ref=OuterRef("user_id"),
+                                                         version_id=task.rule_version_id))
+           .values_list("function", "credential", "acknowledged").first())
+    if row is None or row[0] != Membership.Function.ANNOTATE:
+        raise NotAnAnnotator("No such task among yours.")
+    _, credential_ok, acknowledged = row
+    if not credential_ok:
         with transaction.atomic():
             release_leases(user_id=user.pk, task_id=task.pk)
         raise WorkRefused(f"You hold no active {CredentialKind(kind).label.lower()} credential "
                           "now; your items went back to the pool.")
-    if not has_acknowledged(user_id=user.pk, version_id=task.rule_version_id):
+    if not acknowledged:
         raise AcknowledgementRequired(
             "Read and acknowledge the task's rules before labelling.",
             detail={"rule_version_id": task.rule_version_id})
@@ -164,7 +170,8 @@ def lease_next(*, user: AbstractBaseUser, task_id: int) -> Lease | None:
 
 
 def _own_lease(user: AbstractBaseUser, lease_id: int) -> Lease:
-    lease = Lease.objects.select_related("task", "item").filter(pk=lease_id, user=user).first()
+    lease = (Lease.objects.select_related("task__rule_version", "item")
+             .filter(pk=lease_id, user=user).first())
     if lease is None:
         raise NotAnAnnotator("No such lease among yours.")
     return lease
@@ -214,7 +221,10 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
     """
     lease = _own_lease(user, lease_id)
     task = lease.task
-    if (existing := _existing_label(user, task, client_id)) is not None:
+    # A retry finds its lease closed: return the label it made. (A retry that races the
+    # first attempt is caught by the unique client id below.)
+    if lease.state != Lease.State.ACTIVE and \
+            (existing := _existing_label(user, task, client_id)) is not None:
         return Submitted(label_id=existing, created=False, too_fast=False)
     check_annotator(user=user, task=task)
     now = timezone.now()
@@ -245,6 +255,9 @@ def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, to
     try:
         with transaction.atomic():
             if not _close_submitted(lease.pk):
+                # Closed by a concurrent send of this same submission: return its label.
+                if (existing := _existing_label(user, task, client_id)) is not None:
+                    return existing
                 raise LeaseRefused("This item is already labelled by you.")
             created = FunctionalLabel.objects.create(
                 item_id=lease.item_id, task=task, lease=lease, annotator=user,

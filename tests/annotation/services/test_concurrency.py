@@ -64,3 +64,23 @@ class TestConcurrentMemberships:
 
         assert Membership.objects.filter(task=task, user=person).count() == 1
         assert sum(isinstance(o, SecondFunctionRefused) for o in outcomes) == 1
+
+
+class TestConcurrentRetries:
+    def test_the_same_submission_sent_twice_at_once_makes_one_label(self):
+        manager = make_person("mgr.retry", Role.MANAGER)
+        task = make_task(manager, kind="functional", name="Retry", items=3)
+        worker = make_person("ann.retry", Role.ANNOTATOR)
+        join(manager, task, worker)
+        lease = lease_next(user=worker, task_id=task.pk)
+        client_id = uuid.uuid4()
+
+        def send():
+            return lease_submit(user=worker, lease_id=lease.pk, client_id=client_id,
+                                label=GOOD_FUNCTIONAL).label_id
+
+        outcomes = run_together(send, send, send)
+
+        assert FunctionalLabel.objects.filter(annotator=worker).count() == 1
+        assert len(set(outcomes)) == 1, outcomes
+        assert Item.objects.get(pk=lease.item_id).labels_done == 1
