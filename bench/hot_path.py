@@ -1,0 +1,247 @@
+"""The labelling hot path over HTTP: next item and submit, with K annotators at once.
+
+Loads N items into a fresh functional task on the database it is pointed at (through the
+import service, timed), starts the app under gunicorn on 127.0.0.1, and drives K annotators
+through `POST /tasks/{id}/next/` and `POST /leases/{id}/submit/` (which hands back the next
+lease). Prints labels per second, p50/p95/p99 of each call, and the duplicate and lost
+labels, which must be 0. Point it at PostgreSQL, never at a production database:
+
+    DATABASE_URL=postgres://127.0.0.1/awm_bench \\
+    SAFETY_DATABASE_URL=postgres://127.0.0.1/awm_bench_safety \\
+        .venv/bin/python bench/hot_path.py --items 100000 --annotators 1,8,32 --seconds 20
+"""
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from annotation.models import FunctionalLabel, Task  # noqa: E402
+from annotation.services import (  # noqa: E402
+    import_job_create,
+    import_job_run,
+    membership_add,
+    task_create,
+    task_set_state,
+)
+from annotators.models import Ability, Role, Topic  # noqa: E402
+from annotators.selectors import attempt_questions  # noqa: E402
+from annotators.services import (  # noqa: E402
+    attempt_answer,
+    attempt_start,
+    attempt_submit,
+    course_create,
+    exam_create,
+    module_add,
+    person_create,
+    policy_update,
+    question_add,
+    training_confirm_module,
+    training_open_module,
+    training_start,
+)
+from compliance.demo_rules import FUNCTIONAL_FIELDS  # noqa: E402
+from rules.services import (  # noqa: E402
+    rule_set_create,
+    rule_version_acknowledge,
+    rule_version_publish,
+    rule_version_update,
+)
+
+KIND = "functional_annotate"
+PORT = 8765
+LABEL = {"payload": {"ranking": ["Answer B", "Answer A", "Answer C"], "best_quality": 4,
+                     "reason": "B is right."}}
+
+
+def set_up(run: str, annotators: int):
+    manager = person_create(actor=None, username=f"bench.mgr.{run}", password=secrets.token_hex(),
+                            role=Role.MANAGER)
+    rule_set = rule_set_create(actor=manager, name=f"Bench rules {run}", kind="functional",
+                               domain="bench")
+    draft = rule_set.versions.get()
+    rule_version_update(actor=manager, version_id=draft.pk, changes=FUNCTIONAL_FIELDS)
+    version = rule_version_publish(actor=manager, version_id=draft.pk)
+    course = course_create(actor=manager, title=f"Bench course {run}")
+    for topic in Topic.values:
+        module_add(actor=manager, course_id=course.pk, title=topic, topic=topic, body="Read.")
+    exam = exam_create(actor=manager, title=f"Bench exam {run}", questions_per_ability=1)
+    for ability in Ability.values:
+        question_add(actor=manager, exam_id=exam.pk, ability=ability, kind="single",
+                     prompt="Pick the first.", options=["yes", "no"], key=[0])
+    policy_update(actor=manager, kind=KIND, changes={"course": course, "exam": exam,
+                                                     "cooldown_hours": 0, "max_attempts": 99})
+    task = task_create(actor=manager, name=f"Bench task {run}", rule_version_id=version.pk,
+                       labels_per_item=1, batch_size=1000, expected_seconds_per_item=60,
+                       minimum_seconds_per_item=1)
+    people = []
+    for n in range(annotators):
+        person = person_create(actor=None, username=f"bench.ann{n}.{run}",
+                               password=secrets.token_hex(), role=Role.ANNOTATOR)
+        training_start(user=person, course_id=course.pk)
+        for module in course.modules.order_by("position"):
+            training_open_module(user=person, module_id=module.pk)
+            training_confirm_module(user=person, module_id=module.pk)
+        attempt = attempt_start(user=person, kind=KIND)
+        for question, _ in attempt_questions(attempt):
+            attempt_answer(user=person, attempt_id=attempt.pk, question_id=question.pk,
+                           response=[0])
+        attempt_submit(user=person, attempt_id=attempt.pk)
+        membership_add(actor=manager, task_id=task.pk, user_id=person.pk, function="annotate")
+        rule_version_acknowledge(actor=person, version_id=version.pk)
+        people.append(Token.objects.get_or_create(user=person)[0].key)
+    return manager, task, people
+
+
+def import_items(manager, task: Task, count: int) -> float:
+    lines = "\n".join(f"Bench item {n}: which answer is best?" for n in range(count)).encode()
+    started = time.perf_counter()
+    job = import_job_create(actor=manager, task_id=task.pk,
+                            upload=SimpleUploadedFile("bench.txt", lines))
+    job = import_job_run(job_id=job.pk)
+    elapsed = time.perf_counter() - started
+    assert job.created == count, job.message
+    task_set_state(actor=manager, task_id=task.pk, state="active")
+    return elapsed
+
+
+def start_server() -> subprocess.Popen:
+    env = {**os.environ, "DEBUG": "false", "HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1",
+           "SECRET_KEY": secrets.token_urlsafe(50), "API_THROTTLE_USER": "1000000/minute",
+           "STATIC_ROOT": str(BASE_DIR / "staticfiles")}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", "2", "--threads", "8", "--worker-class", "gthread",
+         "--log-level", "warning"], cwd=BASE_DIR, env=env)
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def drive(task_id: int, tokens: list[str], seconds: float) -> dict:
+    stop = time.perf_counter() + seconds
+    next_times: list[float] = []
+    submit_times: list[float] = []
+    created = [0]
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def annotator(token: str) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json",
+                   "Host": "127.0.0.1"}
+
+        def call(path: str, body: dict) -> tuple[int, dict | None, float]:
+            began = time.perf_counter()
+            connection.request("POST", path, body=json.dumps(body), headers=headers)
+            response = connection.getresponse()
+            raw = response.read()
+            return response.status, (json.loads(raw) if raw else None), \
+                time.perf_counter() - began
+
+        status, lease, took = call(f"/api/v1/tasks/{task_id}/next/", {})
+        local_next, local_submit, local_created = [took], [], 0
+        while lease and time.perf_counter() < stop:
+            status, body, took = call(f"/api/v1/leases/{lease['id']}/submit/",
+                                      {"client_id": str(uuid.uuid4()), "label": LABEL,
+                                       "next": True})
+            local_submit.append(took)
+            if status != 201:
+                with lock:
+                    errors.append(f"{status} {body}")
+                break
+            local_created += 1
+            lease = body["next"]
+        with lock:
+            next_times.extend(local_next)
+            submit_times.extend(local_submit)
+            created[0] += local_created
+
+    threads = [threading.Thread(target=annotator, args=(token,)) for token in tokens]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return {"elapsed": elapsed, "created": created[0], "next": next_times,
+            "submit": submit_times, "errors": errors}
+
+
+def percentiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a"
+    cuts = statistics.quantiles(values, n=100)
+    return (f"p50 {cuts[49] * 1000:.1f} ms, p95 {cuts[94] * 1000:.1f} ms, "
+            f"p99 {cuts[98] * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--annotators", default="1,8,32")
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    ks = [int(k) for k in args.annotators.split(",")]
+    run = uuid.uuid4().hex[:8]
+
+    call_command("migrate", database="default", verbosity=0)
+    call_command("migrate", database="safety", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    manager, task, tokens = set_up(run, max(ks))
+    import_seconds = import_items(manager, task, args.items)
+    print(f"database: {django.db.connection.vendor}; items: {args.items}")
+    print(f"import: {args.items} text items in {import_seconds:.1f} s "
+          f"({args.items / import_seconds:.0f} items/s)")
+    server = start_server()
+    try:
+        for k in ks:
+            result = drive(task.pk, tokens[:k], args.seconds)
+            rate = result["created"] / result["elapsed"]
+            print(f"K={k}: {result['created']} labels in {result['elapsed']:.1f} s = "
+                  f"{rate:.0f} labels/s; first next-item {percentiles(result['next'])}; "
+                  f"submit+next {percentiles(result['submit'])}; errors {len(result['errors'])}")
+            for error in result["errors"][:3]:
+                print("  error:", error[:200])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    labels = FunctionalLabel.objects.filter(task=task)
+    over = labels.values("item_id").annotate(n=Count("id")).filter(n__gt=task.labels_per_item)
+    print(f"labels stored: {labels.count()}; items labelled more than {task.labels_per_item} "
+          f"time(s): {over.count()}")
+
+
+if __name__ == "__main__":
+    main()
