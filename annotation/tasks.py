@@ -1,6 +1,11 @@
 from celery import shared_task
 
-from .services import import_job_run, leases_expire_due, safety_labels_reconcile
+from .services import (
+    import_job_run,
+    leases_expire_due,
+    rule_version_announce,
+    safety_labels_reconcile,
+)
 
 
 @shared_task
@@ -17,3 +22,9 @@ def expire_leases() -> int:
 @shared_task
 def reconcile_safety_labels() -> int:
     return safety_labels_reconcile()
+
+
+@shared_task
+def notify_new_rule_version(*, version_id: int, rule_set_id: int) -> int:
+    """Mail the workers of tasks under the rule set that a new version awaits their reading."""
+    return rule_version_announce(version_id=version_id, rule_set_id=rule_set_id)

@@ -1,5 +1,6 @@
 """Every write of the annotation app: tasks, memberships, imports, leases and labels."""
 
+from .announcements import rule_version_announce
 from .imports import import_job_create, import_job_run
 from .memberships import membership_add, membership_remove
 from .tasks import task_create, task_move_rule_version, task_set_state, task_update
@@ -13,6 +14,7 @@ from .work import (
 
 __all__ = [
     "import_job_create", "import_job_run", "lease_next", "lease_skip", "lease_submit",
-    "leases_expire_due", "membership_add", "membership_remove", "safety_labels_reconcile",
+    "leases_expire_due", "membership_add", "membership_remove", "rule_version_announce",
+    "safety_labels_reconcile",
     "task_create", "task_move_rule_version", "task_set_state", "task_update",
 ]

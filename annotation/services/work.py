@@ -145,6 +145,10 @@ def lease_next(*, user: AbstractBaseUser, task_id: int) -> Lease | None:
     """
     task = _get_task(task_id)
     check_annotator(user=user, task=task)
+    return _lease_next_checked(user, task)
+
+
+def _lease_next_checked(user: AbstractBaseUser, task: Task) -> Lease | None:
     now = timezone.now()
     held = Lease.objects.filter(user=user, task=task, state=Lease.State.ACTIVE,
                                 expires_at__gt=now).select_related("item").first()
@@ -242,7 +246,8 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
         label_id = _submit_safety(user, lease, task, client_id, label, now, too_fast)
     else:
         label_id = _submit_functional(user, lease, task, client_id, label, now, too_fast)
-    next_lease = lease_next(user=user, task_id=task.pk) if then_next else None
+    # The checks above hold for the next lease too: same person, task and moment.
+    next_lease = _lease_next_checked(user, task) if then_next else None
     return Submitted(label_id=label_id, created=True, too_fast=too_fast, next_lease=next_lease)
 
 

@@ -196,3 +196,44 @@ class TestTasks:
 
         assert moved.rule_version_id == newer.pk
         assert AuditEvent.objects.filter(action="task.rule_version_moved").exists()
+
+
+class TestNewRuleVersionAnnouncement:
+    def test_members_of_tasks_under_the_rule_set_are_told(self, manager, annotator,
+                                                          django_capture_on_commit_callbacks,
+                                                          mailoutbox):
+        from rules.services import rule_version_new_draft, rule_version_publish
+
+        task = make_task(manager, kind="functional", name="Announced")
+        join(manager, task, annotator)
+        annotator.email = "ann@example.com"
+        annotator.save(update_fields=["email"])
+        draft = rule_version_new_draft(actor=manager, source_version_id=task.rule_version_id)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            rule_version_publish(actor=manager, version_id=draft.pk)
+
+        assert [message.to for message in mailoutbox] == [["ann@example.com"]]
+        assert "v2" in mailoutbox[0].subject
+
+
+@pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                       serialized_rollback=True)
+class TestImportCommand:
+    def test_imports_with_progress_and_lists_bad_rows(self, tmp_path, capsys):
+        from django.core.management import call_command
+
+        from annotators.models import Role
+        from tests.conftest import make_person
+
+        manager = make_person("mgr.cmd", Role.MANAGER)
+        task = make_task(manager, kind="functional", name="Command target")
+        path = tmp_path / "items.jsonl"
+        path.write_text('{"text": "one"}\n{"nope": 1}\n{"text": "two"}\n')
+
+        call_command("import_items", str(task.pk), str(path), "--as", "mgr.cmd")
+
+        out = capsys.readouterr().out
+        assert "line 2: missing field" in out
+        assert "2 item(s) imported" in out
+        assert Item.objects.filter(task=task).count() == 2
