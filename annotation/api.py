@@ -7,33 +7,18 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PageNumberPagination
+from config.api import paginated_response, permission_to_write
 from safety_labels.selectors import safety_label_list_for_tasks
 
 from . import selectors, services
 from .models import Membership, Task
 from .services.common import MANAGE_TASKS
 
-
-class ManagesTasksToWrite(BasePermission):
-    message = "Only managers may create and run tasks."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or user.has_perm(MANAGE_TASKS)
-
-
-def _paginated(view, request, queryset, serializer_class) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+ManagesTasksToWrite = permission_to_write(MANAGE_TASKS, "Only managers may create and run tasks.")
 
 
 class TaskSerializer(serializers.Serializer):
@@ -66,7 +51,7 @@ class TaskListApi(APIView):
 
     @extend_schema(responses=TaskSerializer(many=True), summary="Your tasks (all, for managers)")
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.task_list_for_actor(actor=request.user),
+        return paginated_response(self, request, selectors.task_list_for_actor(actor=request.user),
                           TaskSerializer)
 
     @extend_schema(request=TaskSerializer, responses={201: TaskSerializer},
@@ -152,7 +137,7 @@ class MembershipListApi(APIView):
     @extend_schema(responses=MembershipSerializer(many=True), summary="Who works on the task")
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
-        return _paginated(self, request, selectors.membership_list(task=task),
+        return paginated_response(self, request, selectors.membership_list(task=task),
                           MembershipSerializer)
 
     @extend_schema(request=MembershipInputSerializer, responses={201: MembershipSerializer},
@@ -227,7 +212,7 @@ class BatchListApi(APIView):
     @extend_schema(responses=BatchSerializer(many=True), summary="The task's batches")
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
-        return _paginated(self, request, selectors.batch_list_for_task(task=task),
+        return paginated_response(self, request, selectors.batch_list_for_task(task=task),
                           BatchSerializer)
 
 
@@ -250,7 +235,7 @@ class ItemListApi(APIView):
     @extend_schema(responses=ItemSerializer(many=True), summary="The task's items")
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
-        return _paginated(self, request, selectors.item_list_for_task(task=task),
+        return paginated_response(self, request, selectors.item_list_for_task(task=task),
                           ItemSerializer)
 
 

@@ -7,12 +7,12 @@ server through an attempt: the attempt's questions carry no key, before or after
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PageNumberPagination
+from config.api import paginated_response, permission_to_write
 
 from . import selectors, services
 from .models import (
@@ -28,15 +28,8 @@ from .models import (
 )
 from .services.common import MANAGE_WORKFORCE
 
-
-class ManagesWorkforceToWrite(BasePermission):
-    message = "Only managers may train, examine and credential people."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return request.method in SAFE_METHODS or user.has_perm(MANAGE_WORKFORCE)
+ManagesWorkforceToWrite = permission_to_write(
+    MANAGE_WORKFORCE, "Only managers may train, examine and credential people.")
 
 
 class ManagesWorkforce(BasePermission):
@@ -45,12 +38,6 @@ class ManagesWorkforce(BasePermission):
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated
                     and request.user.has_perm(MANAGE_WORKFORCE))
-
-
-def _paginated(view: APIView, request: Request, queryset, serializer_class) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
 # --- training -------------------------------------------------------------------------------
@@ -80,7 +67,7 @@ class CourseListApi(APIView):
     @extend_schema(responses=CourseSerializer(many=True), summary="Training courses")
     def get(self, request: Request) -> Response:
         courses = Course.objects.prefetch_related("modules").order_by("title")
-        return _paginated(self, request, courses, CourseSerializer)
+        return paginated_response(self, request, courses, CourseSerializer)
 
     @extend_schema(request=CourseSerializer, responses={201: CourseSerializer},
                    summary="Create a course (then add modules)")
@@ -162,7 +149,7 @@ class TrainingRecordListApi(APIView):
                    summary="Training records: your own, or everyone's for managers")
     def get(self, request: Request) -> Response:
         records = selectors.training_record_list_for_actor(actor=request.user)
-        return _paginated(self, request, records, TrainingRecordSerializer)
+        return paginated_response(self, request, records, TrainingRecordSerializer)
 
 
 # --- exams ----------------------------------------------------------------------------------
@@ -189,7 +176,7 @@ class ExamListApi(APIView):
 
     @extend_schema(responses=ExamSerializer(many=True), summary="Exams (managers)")
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, Exam.objects.order_by("title"), ExamSerializer)
+        return paginated_response(self, request, Exam.objects.order_by("title"), ExamSerializer)
 
     @extend_schema(request=ExamSerializer, responses={201: ExamSerializer},
                    summary="Create an exam (then add questions)")
@@ -219,7 +206,7 @@ class ExamQuestionListApi(APIView):
     @extend_schema(responses=QuestionSerializer(many=True), summary="An exam's question pool")
     def get(self, request: Request, exam_id: int) -> Response:
         exam = get_object_or_404(Exam, pk=exam_id)
-        return _paginated(self, request, exam.questions.order_by("pk"), QuestionSerializer)
+        return paginated_response(self, request, exam.questions.order_by("pk"), QuestionSerializer)
 
     @extend_schema(request=QuestionSerializer, responses={201: QuestionSerializer},
                    summary="Add a question to the pool")
@@ -287,7 +274,7 @@ class AttemptListApi(APIView):
                    summary="Exam attempts: your own, or everyone's for managers")
     def get(self, request: Request) -> Response:
         attempts = selectors.attempt_list_for_actor(actor=request.user)
-        return _paginated(self, request, attempts, AttemptSerializer)
+        return paginated_response(self, request, attempts, AttemptSerializer)
 
     @extend_schema(request=AttemptStartInputSerializer, responses={201: AttemptDetailSerializer},
                    summary="Start an exam attempt for a credential kind")
@@ -378,7 +365,7 @@ class CredentialListApi(APIView):
         filters.is_valid(raise_exception=True)
         credentials = selectors.credential_list_for_actor(actor=request.user,
                                                           **filters.validated_data)
-        return _paginated(self, request, credentials, CredentialSerializer)
+        return paginated_response(self, request, credentials, CredentialSerializer)
 
 
 class CredentialDetailApi(APIView):
@@ -395,7 +382,7 @@ class CredentialHistoryApi(APIView):
     def get(self, request: Request, credential_id: int) -> Response:
         credential = selectors.credential_get_for_actor(actor=request.user,
                                                         credential_id=credential_id)
-        return _paginated(self, request, selectors.credential_history(credential),
+        return paginated_response(self, request, selectors.credential_history(credential),
                           CredentialEventSerializer)
 
 
@@ -479,7 +466,7 @@ class AssignmentListApi(APIView):
     def get(self, request: Request) -> Response:
         assignments = selectors.assignment_list_for_actor(
             actor=request.user, status=request.query_params.get("status", ""))
-        return _paginated(self, request, assignments, AssignmentSerializer)
+        return paginated_response(self, request, assignments, AssignmentSerializer)
 
     @extend_schema(request=ScheduleInputSerializer,
                    responses={201: AssignmentSerializer(many=True)},
@@ -512,7 +499,7 @@ class PolicyListApi(APIView):
     @extend_schema(responses=PolicySerializer(many=True), summary="The four credential policies")
     def get(self, request: Request) -> Response:
         policies = CredentialPolicy.objects.order_by("kind")
-        return _paginated(self, request, policies, PolicySerializer)
+        return paginated_response(self, request, policies, PolicySerializer)
 
 
 class PolicyDetailApi(APIView):

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, pagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -64,3 +65,26 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Answer a path under /api/ that matches no endpoint with the API's error body."""
     return JsonResponse({"code": "not_found", "message": f"No API endpoint at {request.path}.",
                          "detail": {}}, status=404)
+
+
+def paginated_response(view, request, queryset, serializer_class) -> Response:
+    """Render one page of ``queryset`` with ``serializer_class``, with the page links."""
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def permission_to_write(permission: str, message: str) -> type[BasePermission]:
+    """A DRF permission: anyone logged in reads; only holders of ``permission`` write.
+    Checked before any input is parsed."""
+
+    class PermissionToWrite(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            user = request.user
+            if not (user and user.is_authenticated):
+                return False
+            return request.method in SAFE_METHODS or user.has_perm(permission)
+
+    PermissionToWrite.message = message
+    PermissionToWrite.__name__ = f"PermissionToWrite[{permission}]"
+    return PermissionToWrite

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import PageNumberPagination
+from config.api import paginated_response
 from config.errors import ApplicationError
 
 from . import selectors, services
@@ -28,12 +28,6 @@ def _refuse_unknown_fields(data, serializer: serializers.Serializer) -> None:
                             detail={name: ["Not an accepted field."] for name in unknown})
 
 
-def _paginated(view: APIView, request: Request, queryset, serializer_class) -> Response:
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
 # --- risk categories ------------------------------------------------------------------------
 
 
@@ -51,7 +45,7 @@ class RiskCategoryListApi(APIView):
     @extend_schema(responses=RiskCategoryOutputSerializer(many=True),
                    summary="The 31 risk categories of Appendix A, in order")
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.risk_category_list(),
+        return paginated_response(self, request, selectors.risk_category_list(),
                           RiskCategoryOutputSerializer)
 
 
@@ -94,8 +88,9 @@ class RuleSetListApi(APIView):
 
     @extend_schema(responses=RuleSetOutputSerializer(many=True), summary="Rule sets you may see")
     def get(self, request: Request) -> Response:
-        return _paginated(self, request, selectors.rule_set_list_for_actor(actor=request.user),
-                          RuleSetOutputSerializer)
+        return paginated_response(self, request,
+                                  selectors.rule_set_list_for_actor(actor=request.user),
+                                  RuleSetOutputSerializer)
 
     @extend_schema(request=RuleSetCreateInputSerializer,
                    responses={201: RuleSetOutputSerializer},
@@ -196,7 +191,7 @@ class RuleSetVersionListApi(APIView):
     def get(self, request: Request, rule_set_id: int) -> Response:
         versions = selectors.rule_version_list_for_actor(actor=request.user,
                                                          rule_set_id=rule_set_id)
-        return _paginated(self, request, versions, VersionSummarySerializer)
+        return paginated_response(self, request, versions, VersionSummarySerializer)
 
 
 class RuleVersionDetailApi(APIView):

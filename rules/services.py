@@ -4,13 +4,12 @@ from typing import Any
 
 import jsonschema
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import ApplicationError, full_clean_or_raise
 
 from .content import CONTENT_FIELDS, EDITABLE_FIELDS, RISK_RULE_FIELDS, publication_gaps
 from .models import RiskCategory, RiskRule, RuleAcknowledgement, RuleSet, RuleVersion
@@ -73,11 +72,8 @@ def _lock_version(version_id: int) -> RuleVersion:
 
 
 def _clean(instance, *, exclude: list[str] | None = None) -> None:
-    try:
-        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise InvalidRuleContent("Some values are not valid; see detail.",
-                                 detail=error.message_dict) from None
+    full_clean_or_raise(instance, InvalidRuleContent, exclude=exclude, validate_unique=False,
+                        validate_constraints=False)
 
 
 def _apply(version: RuleVersion, changes: dict[str, Any]) -> list[str]:

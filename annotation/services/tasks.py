@@ -5,11 +5,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from config.errors import full_clean_or_raise
 from rules.models import RuleVersion
 
 from ..models import Batch, Item, Membership, Task
@@ -51,11 +51,7 @@ def capacity_problem(task: Task, deadline_at: datetime | None) -> str | None:
 
 
 def _clean(task: Task) -> None:
-    try:
-        task.full_clean(exclude=["created_by", "rule_version"])
-    except ValidationError as error:
-        raise TaskInvalid("Some values are not valid; see detail.",
-                          detail=error.message_dict) from None
+    full_clean_or_raise(task, TaskInvalid, exclude=["created_by", "rule_version"])
 
 
 def _published_version(rule_version_id: int, kind: str | None = None) -> RuleVersion:

@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
 from audit.services import record_event
+from config.errors import full_clean_or_raise
 from rules.models import RiskCategory
 
 from ..models import Ability, Course, CredentialPolicy, Exam, Module, Question, Topic
@@ -19,11 +19,7 @@ POLICY_FIELDS = {"course", "exam", "validity_days", "retraining_interval_days",
 
 
 def _clean(instance, **kwargs) -> None:
-    try:
-        instance.full_clean(**kwargs)
-    except ValidationError as error:
-        raise WorkforceInvalid("Some values are not valid; see detail.",
-                               detail=error.message_dict) from None
+    full_clean_or_raise(instance, WorkforceInvalid, **kwargs)
 
 
 def missing_topics(course: Course) -> list[str]:
