@@ -1,6 +1,7 @@
 """Demo tasks for seed_demo: an active safety task and an active functional task with a few
 hundred items each, members in both functions (never both in one task), and some labels."""
 
+import json
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -53,8 +54,11 @@ def _texts_safety(count: int) -> list[str]:
 def _task(manager, name: str, rule_set_name: str, texts: list[str], **fields) -> Task:
     version = RuleVersion.objects.get(rule_set__name=rule_set_name, status="published")
     task = task_create(actor=manager, name=name, rule_version_id=version.pk, **fields)
+    # JSONL, since an item's text may span several lines.
+    lines = "\n".join(json.dumps({"text": text, "id": f"demo-{n}", "source": "demo"})
+                      for n, text in enumerate(texts))
     job = import_job_create(actor=manager, task_id=task.pk, upload=SimpleUploadedFile(
-        "items.txt", "\n".join(texts).encode()))
+        "items.jsonl", lines.encode()))
     import_job_run(job_id=job.pk)
     return task_set_state(actor=manager, task_id=task.pk, state=Task.State.ACTIVE)
 

@@ -90,3 +90,12 @@ class TestSeedDemoTasks:
         assert len(pairs) == len(set(pairs))
         assert FunctionalLabel.objects.exists()
         assert SafetyLabel.objects.exists()
+
+    def test_a_functional_item_keeps_its_prompt_and_answers_together(self):
+        from annotation.models import Item
+
+        call_command("seed_demo")
+
+        item = Item.objects.filter(task__kind="functional").order_by("id").first()
+        assert "Prompt 0" in item.text
+        assert "Answer C" in item.text
