@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError
@@ -92,6 +93,7 @@ def rule_version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         "label_spec": version.label_spec if isinstance(version.label_spec, list) else [],
         "coverage": coverage,
         "acknowledgement": selectors.acknowledgement_for(actor=request.user, version=version),
+        "next": request.GET.get("next", ""),
         "can_manage": selectors.can_manage_rules(request.user),
     })
 
@@ -213,6 +215,11 @@ def rule_version_acknowledge(request: HttpRequest, version_id: int) -> HttpRespo
         messages.error(request, error.message)
     else:
         messages.success(request, f"You acknowledged {version.rule_set.name} v{version.number}.")
+        # Back to the work that asked for the acknowledgement, if it is a page of this site.
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+            return redirect(back)
     return redirect(_version_url(version.pk))
 
 

@@ -199,7 +199,8 @@
     if (result.status === 200) { showItem(result.body); return; }
     if (result.status === 204) { showItem(null); return; }
     if (result.body && result.body.code === "acknowledgement_required") {
-      window.location.href = "/rules/versions/" + result.body.detail.rule_version_id + "/";
+      window.location.href = "/rules/versions/" + result.body.detail.rule_version_id +
+        "/?next=" + encodeURIComponent(window.location.pathname);
       return;
     }
     say((result.body && result.body.message) || "Could not get an item.", "error");

@@ -75,3 +75,82 @@ def published_version(manager):
 
     return rule_version_publish(actor=manager,
                                 version_id=make_functional_draft(manager, name="Page rules").pk)
+
+
+class TestLabellingPage:
+    def test_a_worker_who_has_not_acknowledged_is_sent_to_the_rules_and_back(
+            self, client, manager, annotator, functional_task):
+        join(manager, functional_task, annotator, acknowledge=False)
+        client.force_login(annotator)
+        page = reverse("annotation:label", args=[functional_task.pk])
+
+        sent = client.get(page)
+        rules_page = client.get(sent.url).content.decode()
+        back = client.post(reverse("rules:rule-version-acknowledge",
+                                   args=[functional_task.rule_version_id]), {"next": page})
+        labelling = client.get(page)
+
+        assert sent.url.startswith(reverse("rules:rule-version-detail",
+                                           args=[functional_task.rule_version_id]))
+        assert f'name="next" value="{page}"' in rules_page
+        assert back.url == page
+        assert labelling.status_code == 200
+        assert "/static/js/label.js" in labelling.content.decode()
+
+    def test_acknowledging_never_redirects_off_site(self, client, annotator,
+                                                    published_functional_version):
+        client.force_login(annotator)
+
+        response = client.post(reverse("rules:rule-version-acknowledge",
+                                       args=[published_functional_version.pk]),
+                               {"next": "https://evil.example/"})
+
+        assert response.url == reverse("rules:rule-version-detail",
+                                       args=[published_functional_version.pk])
+
+    def test_a_reviewer_of_the_task_is_not_given_the_labelling_page(self, client, manager,
+                                                                    reviewer,
+                                                                    functional_task):
+        join(manager, functional_task, reviewer, "review")
+        client.force_login(reviewer)
+
+        response = client.get(reverse("annotation:label", args=[functional_task.pk]))
+
+        assert response.url == reverse("annotation:home")
+
+    def test_media_items_are_served_to_members_only(self, client, manager, working_annotator,
+                                                    reviewer, functional_task, settings,
+                                                    tmp_path):
+        from annotation.models import Item
+        from annotation.services import import_job_create, import_job_run
+
+        settings.MEDIA_ROOT = tmp_path
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("pic.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+        job = import_job_create(actor=manager, task_id=functional_task.pk,
+                                upload=SimpleUploadedFile("m.zip", buffer.getvalue()))
+        import_job_run(job_id=job.pk)
+        item = Item.objects.get(task=functional_task, modality="image")
+        url = reverse("annotation:item-media", args=[item.pk])
+
+        client.force_login(working_annotator)
+        served = client.get(url)
+        client.force_login(reviewer)
+        outsider = client.get(url)
+
+        assert served["Content-Type"] == "image/png"
+        assert "sandbox" in served["Content-Security-Policy"]
+        assert outsider.status_code == 404
+
+
+@pytest.fixture
+def published_functional_version(manager):
+    from rules.services import rule_version_publish
+    from tests.rules.conftest import make_functional_draft
+
+    return rule_version_publish(actor=manager,
+                                version_id=make_functional_draft(manager, name="Ack rules").pk)
