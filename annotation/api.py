@@ -16,7 +16,7 @@ from safety_labels.selectors import safety_label_list_for_tasks
 
 from . import selectors, services
 from .models import Membership, Task
-from .services.common import MANAGE_TASKS
+from .services.common import MANAGE_TASKS, TaskInvalid
 
 ManagesTasksToWrite = permission_to_write(MANAGE_TASKS, "Only managers may create and run tasks.")
 
@@ -187,7 +187,7 @@ class TaskImportApi(APIView):
         selectors.task_get_for_actor(actor=request.user, task_id=task_id)
         upload = request.FILES.get("file")
         if upload is None:
-            raise services.imports.TaskInvalid("Attach the items as the form field \"file\".")
+            raise TaskInvalid("Attach the items as the form field \"file\".")
         job = services.import_job_create(actor=request.user, task_id=task_id, upload=upload,
                                          fmt=request.data.get("format", ""))
         job.refresh_from_db()

@@ -275,6 +275,7 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
         seen.add(checksum)
         fresh.append((row, checksum))
     created = 0
+    batch_numbers: list[int] = []
     with transaction.atomic():
         locked = Task.objects.select_for_update().get(pk=task.pk)
         number = (Batch.objects.filter(task=locked).aggregate(n=Max("number"))["n"] or 0)
@@ -284,6 +285,7 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
             number += 1
             batch = Batch.objects.create(task=locked, number=number, state=state,
                                          created_at=timezone.now())
+            batch_numbers.append(number)
             items = []
             for row, checksum in fresh[start:start + locked.batch_size]:
                 item = Item(task=locked, batch=batch, text=row.text, source=row.source,
@@ -305,4 +307,5 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
             finished_at=timezone.now())
         record_event(actor=job.created_by, action="import.done", target=job,
                      data={"task_id": task.pk, "created": created, "duplicates": duplicates,
-                           "refused": len(parsed.errors)})
+                           "refused": len(parsed.errors), "batches_created": batch_numbers,
+                           "batch_state": state})

@@ -130,11 +130,15 @@ def task_set_state(*, actor: AbstractBaseUser, task_id: int, state: str) -> Task
     previous = task.state
     task.state = state
     task.save(update_fields=["state"])
-    if state == Task.State.ACTIVE:
-        Batch.objects.filter(task=task, state=Batch.State.OPEN).update(
-            state=Batch.State.ANNOTATING)
     record_event(actor=actor, action="task.state_changed", target=task,
                  data={"from": previous, "to": state})
+    if state == Task.State.ACTIVE:
+        opened = Batch.objects.filter(task=task, state=Batch.State.OPEN)
+        numbers = sorted(opened.values_list("number", flat=True))
+        if numbers:
+            opened.update(state=Batch.State.ANNOTATING)
+            record_event(actor=actor, action="batch.annotating", target=task,
+                         data={"batches": numbers, "from": Batch.State.OPEN})
     return task
 
 

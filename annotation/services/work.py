@@ -243,12 +243,14 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
                            "ask for the next item.")
     too_fast = (now - lease.started_at).total_seconds() < task.minimum_seconds_per_item
     if task.is_safety:
-        label_id = _submit_safety(user, lease, task, client_id, label, now, too_fast)
+        label_id, created = _submit_safety(user, lease, task, client_id, label, now, too_fast)
     else:
         label_id = _submit_functional(user, lease, task, client_id, label, now, too_fast)
+        created = True
     # The checks above hold for the next lease too: same person, task and moment.
     next_lease = _lease_next_checked(user, task) if then_next else None
-    return Submitted(label_id=label_id, created=True, too_fast=too_fast, next_lease=next_lease)
+    return Submitted(label_id=label_id, created=created, too_fast=too_fast,
+                     next_lease=next_lease)
 
 
 def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, too_fast) -> int:
@@ -277,10 +279,11 @@ def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, to
     return created.pk
 
 
-def _submit_safety(user, lease: Lease, task: Task, client_id, label, now, too_fast) -> int:
+def _submit_safety(user, lease: Lease, task: Task, client_id, label, now,
+                   too_fast) -> tuple[int, bool]:
     if not isinstance(label, dict):
         raise LabelInvalid("A safety label is an object with risk_codes or no_risk.")
-    safety_label, _ = safety_label_submit(
+    safety_label, created = safety_label_submit(
         lease_id=lease.pk, task_id=task.pk, item_id=lease.item_id, annotator_id=user.pk,
         rule_version_id=task.rule_version_id, client_id=client_id,
         risk_codes=label.get("risk_codes", []), no_risk=bool(label.get("no_risk")),
@@ -289,7 +292,7 @@ def _submit_safety(user, lease: Lease, task: Task, client_id, label, now, too_fa
         too_fast=too_fast)
     with transaction.atomic():
         _close_submitted(lease.pk)
-    return safety_label.pk
+    return safety_label.pk, created
 
 
 @transaction.atomic(durable=True)

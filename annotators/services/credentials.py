@@ -222,10 +222,11 @@ def retraining_completed(*, user_id: int, course_id: int) -> None:
                        reason="Retraining completed.")
 
 
-def _open_assignment(*, user_id: int, kind: str, type_: str, source: str, due_date: date,
+def assignment_open(*, user_id: int, kind: str, type_: str, source: str, due_date: date,
                      reason: str, actor: AbstractBaseUser | None = None,
                      evidence: dict | None = None,
                      course_id: int | None = None) -> Assignment | None:
+    """Open retraining or reassessment owed for a kind, unless one is open already."""
     if Assignment.objects.filter(user_id=user_id, kind=kind, type=type_,
                                  status=Assignment.Status.OPEN).exists():
         return None
@@ -265,7 +266,7 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
         raise WorkforceInvalid(f"Unknown people: {unknown}.")
     created = []
     for user_id in sorted(known):
-        assignment = _open_assignment(user_id=user_id, kind=kind,
+        assignment = assignment_open(user_id=user_id, kind=kind,
                                       type_=Assignment.Type.RETRAINING,
                                       source=Assignment.Source.MANUAL, due_date=due_date,
                                       reason=reason, actor=actor, course_id=course_id)
@@ -288,7 +289,7 @@ def report_quality_failure(*, user: AbstractBaseUser, kind: str,
         return None
     reason = "Quality below the policy's threshold; retraining required."
     suspend(credential, actor=None, cause=Credential.SuspensionCause.QUALITY, reason=reason)
-    _open_assignment(user_id=user.pk, kind=kind, type_=Assignment.Type.RETRAINING,
+    assignment_open(user_id=user.pk, kind=kind, type_=Assignment.Type.RETRAINING,
                      source=Assignment.Source.QUALITY, due_date=timezone.localdate(),
                      reason=reason, evidence=evidence)
     record_event(actor=None, action="credential.quality_failure", target=credential,

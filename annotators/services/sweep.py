@@ -16,7 +16,7 @@ from ..models import (
     ExamAttempt,
     TrainingRecord,
 )
-from .credentials import _open_assignment, credential_qs_select_for_update, suspend, transition
+from .credentials import assignment_open, credential_qs_select_for_update, suspend, transition
 from .exams import attempt_grade_if_due
 
 LIVE = [Credential.Status.ACTIVE, Credential.Status.SUSPENDED]
@@ -55,7 +55,7 @@ def workforce_sweep() -> dict[str, int]:
             due = timezone.localdate(trained + timedelta(days=policy.retraining_interval_days))
             if due <= today:
                 with transaction.atomic():
-                    if _open_assignment(user_id=credential.user_id, kind=credential.kind,
+                    if assignment_open(user_id=credential.user_id, kind=credential.kind,
                                         type_=Assignment.Type.RETRAINING,
                                         source=Assignment.Source.INTERVAL, due_date=due,
                                         reason="Retraining interval reached."):
@@ -64,7 +64,7 @@ def workforce_sweep() -> dict[str, int]:
                                  + timedelta(days=policy.reassessment_interval_days))
         if due <= today:
             with transaction.atomic():
-                if _open_assignment(user_id=credential.user_id, kind=credential.kind,
+                if assignment_open(user_id=credential.user_id, kind=credential.kind,
                                     type_=Assignment.Type.REASSESSMENT,
                                     source=Assignment.Source.INTERVAL, due_date=due,
                                     reason="Reassessment interval reached."):

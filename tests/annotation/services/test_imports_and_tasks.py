@@ -237,3 +237,36 @@ class TestImportCommand:
         assert "line 2: missing field" in out
         assert "2 item(s) imported" in out
         assert Item.objects.filter(task=task).count() == 2
+
+
+class TestAuditOfTaskChanges:
+    """Invariant 7: memberships, batches and tasks each leave an audit event."""
+
+    def test_membership_changes_are_audited(self, manager, annotator, task):
+        from annotation.services import membership_remove
+
+        membership = join(manager, task, annotator)
+        membership_remove(actor=manager, membership_id=membership.pk)
+
+        actions = list(AuditEvent.objects.filter(target_type="annotation.membership",
+                                                 target_id=str(membership.pk))
+                       .values_list("action", "actor_id"))
+        assert actions == [("membership.added", manager.pk), ("membership.removed", manager.pk)]
+
+    def test_batches_opened_by_activation_and_created_by_import_are_audited(self, manager):
+        from annotation.services import task_set_state
+        from rules.services import rule_version_publish
+        from tests.rules.conftest import make_functional_draft
+
+        version = rule_version_publish(actor=manager,
+                                       version_id=make_functional_draft(manager, name="Aud").pk)
+        draft_task = task_create(actor=manager, name="Audited", rule_version_id=version.pk,
+                                 batch_size=2)
+        job = run(manager, draft_task, "lines.txt", b"a\nb\nc\n")
+        task_set_state(actor=manager, task_id=draft_task.pk, state="active")
+
+        imported = AuditEvent.objects.get(action="import.done", target_id=str(job.pk))
+        opened = AuditEvent.objects.get(action="batch.annotating", target_id=str(draft_task.pk))
+        assert imported.data["batches_created"] == [1, 2]
+        assert imported.data["batch_state"] == "open"
+        assert opened.data == {"batches": [1, 2], "from": "open"}

@@ -262,6 +262,20 @@ class TestSafetyLabels:
 
         assert not SafetyLabel.objects.exists()
 
+    def test_a_retried_safety_submission_returns_the_same_label(self, manager, annotator,
+                                                               safety_task):
+        join(manager, safety_task, annotator)
+        lease = lease_next(user=annotator, task_id=safety_task.pk)
+        client_id = uuid.uuid4()
+
+        first = submit(annotator, lease, label={"no_risk": True}, client_id=client_id)
+        again = submit(annotator, lease, label={"no_risk": True}, client_id=client_id)
+
+        assert first.created
+        assert not again.created
+        assert first.label_id == again.label_id
+        assert SafetyLabel.objects.count() == 1
+
     def test_no_risk_is_an_explicit_answer(self, manager, annotator, safety_task):
         join(manager, safety_task, annotator)
         lease = lease_next(user=annotator, task_id=safety_task.pk)
