@@ -110,7 +110,8 @@ class Batch(models.Model):
     TRANSITIONS = {
         State.OPEN: {State.ANNOTATING},
         State.ANNOTATING: {State.SUBMITTED},
-        State.SUBMITTED: {State.IN_REVIEW},
+        # Back to annotating when labels are returned (a quality failure) before sampling.
+        State.SUBMITTED: {State.IN_REVIEW, State.ANNOTATING},
         State.IN_REVIEW: {State.ACCEPTED, State.REWORK, State.INVALIDATED},
         State.REWORK: {State.ANNOTATING},
         State.ACCEPTED: set(),
@@ -120,6 +121,8 @@ class Batch(models.Model):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="batches")
     number = models.PositiveIntegerField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    # Raised each time review sends the whole batch back for re-annotation.
+    round = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -173,6 +176,7 @@ class Lease(models.Model):
         SKIPPED = "skipped", "Skipped"
         EXPIRED = "expired", "Lapsed"
         RELEASED = "released", "Released (membership or credential ended)"
+        SUPERSEDED = "superseded", "Labelled, then sent back for re-annotation"
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="leases")
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="leases")
@@ -191,6 +195,10 @@ class Lease(models.Model):
                                     condition=models.Q(state__in=["active", "submitted",
                                                                   "skipped"]),
                                     name="lease_one_per_item_and_user"),
+            # A person holds at most one live lease in a task.
+            models.UniqueConstraint(fields=["user", "task"],
+                                    condition=models.Q(state="active"),
+                                    name="lease_one_live_per_task_and_user"),
         ]
         indexes = [
             models.Index(fields=["user", "state"], name="lease_user_state_idx"),
@@ -215,6 +223,8 @@ class FunctionalLabel(models.Model):
     started_at = models.DateTimeField()
     submitted_at = models.DateTimeField()
     too_fast = models.BooleanField(default=False)
+    # Set when review (or a quality failure) sends the item back: a newer label replaces it.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["annotator", "client_id"],

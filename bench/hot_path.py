@@ -2,9 +2,10 @@
 
 Loads N items into a fresh functional task on the database it is pointed at (through the
 import service, timed), starts the app under gunicorn on 127.0.0.1, and drives K annotators
-through `POST /tasks/{id}/next/` and `POST /leases/{id}/submit/` (which hands back the next
-lease). Prints labels per second, p50/p95/p99 of each call, and the duplicate and lost
-labels, which must be 0. Point it at PostgreSQL, never at a production database:
+through `POST /tasks/{id}/next/` and `POST /leases/{id}/submit/`: first as separate calls,
+then as the labelling page makes them (a submit that hands back the next lease). Prints
+labels per second, p50/p95/p99 of each call, and the duplicate and lost labels, which must
+be 0. Point it at PostgreSQL, never at a production database:
 
     DATABASE_URL=postgres://127.0.0.1/awm_bench \\
     SAFETY_DATABASE_URL=postgres://127.0.0.1/awm_bench_safety \\
@@ -35,10 +36,10 @@ django.setup()
 
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Sum  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
-from annotation.models import FunctionalLabel, Task  # noqa: E402
+from annotation.models import FunctionalLabel, Item, Task  # noqa: E402
 from annotation.services import (  # noqa: E402
     import_job_create,
     import_job_run,
@@ -127,14 +128,14 @@ def import_items(manager, task: Task, count: int) -> float:
     return elapsed
 
 
-def start_server() -> subprocess.Popen:
+def start_server(workers: int, threads: int) -> subprocess.Popen:
     env = {**os.environ, "DEBUG": "false", "HTTPS": "false", "ALLOWED_HOSTS": "127.0.0.1",
            "SECRET_KEY": secrets.token_urlsafe(50), "API_THROTTLE_USER": "1000000/minute",
            "STATIC_ROOT": str(BASE_DIR / "staticfiles")}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", "2", "--threads", "8", "--worker-class", "gthread",
+         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
          "--log-level", "warning"], cwd=BASE_DIR, env=env)
     for _ in range(100):
         try:
@@ -148,7 +149,10 @@ def start_server() -> subprocess.Popen:
     raise SystemExit("gunicorn did not start")
 
 
-def drive(task_id: int, tokens: list[str], seconds: float) -> dict:
+def drive(task_id: int, tokens: list[str], seconds: float, combined: bool) -> dict:
+    """Each annotator asks for an item and submits a label until time is up: either as two
+    calls (next, then submit) or, as the labelling page does, a submit that returns the next
+    lease. Returns the count of labels and each call's durations."""
     stop = time.perf_counter() + seconds
     next_times: list[float] = []
     submit_times: list[float] = []
@@ -169,12 +173,17 @@ def drive(task_id: int, tokens: list[str], seconds: float) -> dict:
             return response.status, (json.loads(raw) if raw else None), \
                 time.perf_counter() - began
 
-        status, lease, took = call(f"/api/v1/tasks/{task_id}/next/", {})
-        local_next, local_submit, local_created = [took], [], 0
-        while lease and time.perf_counter() < stop:
+        local_next, local_submit, local_created = [], [], 0
+        lease = None
+        while time.perf_counter() < stop:
+            if lease is None:
+                status, lease, took = call(f"/api/v1/tasks/{task_id}/next/", {})
+                local_next.append(took)
+                if lease is None:
+                    break
             status, body, took = call(f"/api/v1/leases/{lease['id']}/submit/",
                                       {"client_id": str(uuid.uuid4()), "label": LABEL,
-                                       "next": True})
+                                       "next": combined})
             local_submit.append(took)
             if status != 201:
                 with lock:
@@ -211,6 +220,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--annotators", default="1,8,32")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per process")
     args = parser.parse_args()
     ks = [int(k) for k in args.annotators.split(",")]
     run = uuid.uuid4().hex[:8]
@@ -223,24 +234,34 @@ def main() -> None:
     print(f"database: {django.db.connection.vendor}; items: {args.items}")
     print(f"import: {args.items} text items in {import_seconds:.1f} s "
           f"({args.items / import_seconds:.0f} items/s)")
-    server = start_server()
+    server = start_server(args.workers, args.threads)
+    acknowledged = 0
     try:
         for k in ks:
-            result = drive(task.pk, tokens[:k], args.seconds)
-            rate = result["created"] / result["elapsed"]
-            print(f"K={k}: {result['created']} labels in {result['elapsed']:.1f} s = "
-                  f"{rate:.0f} labels/s; first next-item {percentiles(result['next'])}; "
-                  f"submit+next {percentiles(result['submit'])}; errors {len(result['errors'])}")
-            for error in result["errors"][:3]:
-                print("  error:", error[:200])
+            for combined in (False, True):
+                result = drive(task.pk, tokens[:k], args.seconds, combined)
+                rate = result["created"] / result["elapsed"]
+                acknowledged += result["created"]
+                calls = "submit+next" if combined else "next, then submit"
+                print(f"K={k}, {calls}: {result['created']} labels in "
+                      f"{result['elapsed']:.1f} s = {rate:.0f} labels/s")
+                print(f"    next-item: {percentiles(result['next'])}")
+                print(f"    {'submit+next' if combined else 'submit'}: "
+                      f"{percentiles(result['submit'])}; errors {len(result['errors'])}")
+                for error in result["errors"][:3]:
+                    print("    error:", error[:200])
     finally:
         server.terminate()
         server.wait(timeout=30)
 
     labels = FunctionalLabel.objects.filter(task=task)
+    stored = labels.count()
     over = labels.values("item_id").annotate(n=Count("id")).filter(n__gt=task.labels_per_item)
-    print(f"labels stored: {labels.count()}; items labelled more than {task.labels_per_item} "
-          f"time(s): {over.count()}")
+    counted = Item.objects.filter(task=task).aggregate(n=Sum("labels_done"))["n"] or 0
+    print(f"labels answered 201: {acknowledged}; stored: {stored}; lost: "
+          f"{max(acknowledged - stored, 0)}; duplicates (items labelled more than "
+          f"{task.labels_per_item} time(s)): {over.count()}; item counters off by "
+          f"{abs(counted - stored)}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from annotators.models import CredentialKind
@@ -88,26 +88,15 @@ def release_leases(*, user_id: int, task_id: int | None = None) -> int:
     return released
 
 
-def check_annotator(*, user: AbstractBaseUser, task: Task) -> None:
-    """Refuse unless the person annotates this active task, holds an active credential of
-    its kind and has acknowledged its rule version. Losing the credential releases the
-    person's leases in the task at once.
-    """
-    kind = _credential_kind(task)
-    # One query for the three checks: the function, the credential and the acknowledgement.
-    row = (Membership.objects.filter(task_id=task.pk, user_id=user.pk)
-           .annotate(credential=active_credential_exists(user_ref=OuterRef("user_id"),
-                                                         kind=kind),
-                     acknowledged=acknowledgement_exists(user_ref=OuterRef("user_id"),
-                                                         version_id=task.rule_version_id))
-           .values_list("function", "credential", "acknowledged").first())
-    if row is None or row[0] != Membership.Function.ANNOTATE:
+def _refuse_unless_fit(*, user: AbstractBaseUser, task: Task, function: str | None,
+                       credential_ok: bool, acknowledged: bool) -> None:
+    if function != Membership.Function.ANNOTATE:
         raise NotAnAnnotator("No such task among yours.")
-    _, credential_ok, acknowledged = row
     if not credential_ok:
         with transaction.atomic():
             release_leases(user_id=user.pk, task_id=task.pk)
-        raise WorkRefused(f"You hold no active {CredentialKind(kind).label.lower()} credential "
+        kind = CredentialKind(_credential_kind(task))
+        raise WorkRefused(f"You hold no active {kind.label.lower()} credential "
                           "now; your items went back to the pool.")
     if not acknowledged:
         raise AcknowledgementRequired(
@@ -115,6 +104,22 @@ def check_annotator(*, user: AbstractBaseUser, task: Task) -> None:
             detail={"rule_version_id": task.rule_version_id})
     if task.state != Task.State.ACTIVE:
         raise TaskNotActive(f"Task {task.name!r} is {task.state}; no labelling now.")
+
+
+def check_annotator(*, user: AbstractBaseUser, task: Task) -> None:
+    """Refuse unless the person annotates this active task, holds an active credential of
+    its kind and has acknowledged its rule version. Losing the credential releases the
+    person's leases in the task at once.
+    """
+    row = (Membership.objects.filter(task_id=task.pk, user_id=user.pk)
+           .annotate(credential=active_credential_exists(user_ref=OuterRef("user_id"),
+                                                         kind=_credential_kind(task)),
+                     acknowledged=acknowledgement_exists(user_ref=OuterRef("user_id"),
+                                                         version_id=task.rule_version_id))
+           .values_list("function", "credential", "acknowledged").first())
+    function, credential_ok, acknowledged = row or (None, False, False)
+    _refuse_unless_fit(user=user, task=task, function=function, credential_ok=credential_ok,
+                       acknowledged=acknowledged)
 
 
 def exposure_minutes_today(*, user_id: int) -> float:
@@ -148,37 +153,67 @@ def lease_next(*, user: AbstractBaseUser, task_id: int) -> Lease | None:
     return _lease_next_checked(user, task)
 
 
-def _lease_next_checked(user: AbstractBaseUser, task: Task) -> Lease | None:
+def _lease_next_checked(user: AbstractBaseUser, task: Task, *,
+                        holds_none: bool = False) -> Lease | None:
+    """The lease the person holds in the task, or a new one. ``holds_none``: the caller has
+    just closed the person's only live lease here, so there is none to look up."""
     now = timezone.now()
-    held = Lease.objects.filter(user=user, task=task, state=Lease.State.ACTIVE,
-                                expires_at__gt=now).select_related("item").first()
-    if held is not None:
-        return held
+    if not holds_none:
+        held = Lease.objects.filter(user=user, task=task, state=Lease.State.ACTIVE) \
+            .select_related("item").first()
+        if held is not None and held.expires_at > now:
+            return held
+        if held is not None:
+            _expire_if_active(held.pk)
     if task.is_safety and exposure_minutes_today(user_id=user.pk) >= \
             task.daily_exposure_cap_minutes:
         raise WorkRefused(f"You reached today's limit of {task.daily_exposure_cap_minutes} "
                           "minutes of safety content. Rest; work resumes tomorrow.")
     had = Lease.objects.filter(item=OuterRef("pk"), user=user, state__in=LIVE_OR_DONE)
-    with transaction.atomic():
-        # SKIP LOCKED: concurrent annotators each take a different row, never the same slot.
-        item = (Item.objects.select_for_update(skip_locked=True)
-                .filter(task=task, open_slots__gt=0).exclude(Exists(had))
-                .order_by("id").first())
-        if item is None:
-            return None
-        Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
-        lease = Lease.objects.create(item=item, task=task, user=user, started_at=now,
-                                     expires_at=now + timedelta(seconds=task.lease_seconds))
+    try:
+        with transaction.atomic():
+            # SKIP LOCKED: concurrent annotators each take a different row, never the same slot.
+            item = (Item.objects.select_for_update(skip_locked=True)
+                    .filter(task=task, open_slots__gt=0).exclude(Exists(had))
+                    .order_by("id").first())
+            if item is None:
+                return None
+            Item.objects.filter(pk=item.pk).update(open_slots=F("open_slots") - 1)
+            lease = Lease.objects.create(
+                item=item, task=task, user=user, started_at=now,
+                expires_at=now + timedelta(seconds=task.lease_seconds))
+    except IntegrityError:
+        # The person's other request leased first (one live lease per person and task).
+        held = Lease.objects.filter(user=user, task=task, state=Lease.State.ACTIVE) \
+            .select_related("item").first()
+        if held is None:
+            raise
+        return held
     lease.item = item
     return lease
 
 
-def _own_lease(user: AbstractBaseUser, lease_id: int) -> Lease:
-    lease = (Lease.objects.select_related("task__rule_version", "item")
-             .filter(pk=lease_id, user=user).first())
-    if lease is None:
+def _own_lease(user: AbstractBaseUser, lease_id: int) -> tuple[Lease, dict]:
+    """The person's lease with its task, and in the same query the checks of
+    ``check_annotator`` (for both credential kinds; the task's kind picks one)."""
+    user_ref = OuterRef("user_id")
+    row = (Lease.objects.select_related("task__rule_version", "item")
+           .filter(pk=lease_id, user=user)
+           .annotate(function=Subquery(Membership.objects.filter(
+                         task_id=OuterRef("task_id"), user_id=user_ref).values("function")[:1]),
+                     functional_credential=active_credential_exists(
+                         user_ref=user_ref, kind=CredentialKind.FUNCTIONAL_ANNOTATE),
+                     safety_credential=active_credential_exists(
+                         user_ref=user_ref, kind=CredentialKind.SAFETY_ANNOTATE),
+                     acknowledged=acknowledgement_exists(
+                         user_ref=user_ref, version_id=OuterRef("task__rule_version_id")))
+           .first())
+    if row is None:
         raise NotAnAnnotator("No such lease among yours.")
-    return lease
+    fitness = {"function": row.function, "acknowledged": row.acknowledged,
+               "credential_ok": row.safety_credential if row.task.is_safety
+               else row.functional_credential}
+    return row, fitness
 
 
 def _expire(lease: Lease) -> None:
@@ -188,19 +223,30 @@ def _expire(lease: Lease) -> None:
     Item.objects.filter(pk=lease.item_id).update(open_slots=F("open_slots") + 1)
 
 
-def _close_submitted(lease_id: int) -> bool:
+def _expire_if_active(lease_id: int) -> None:
+    with transaction.atomic():
+        locked = Lease.objects.select_for_update().get(pk=lease_id)
+        if locked.state == Lease.State.ACTIVE:
+            _expire(locked)
+
+
+def _close_submitted(lease_id: int, item_id: int) -> bool:
     """Mark a lease labelled and count the label on its item; False if it was already."""
+    # The usual case, a live lease, closes in one statement; a concurrent closer of the
+    # same lease finds it no longer active and takes the locked path below.
+    if Lease.objects.filter(pk=lease_id, state=Lease.State.ACTIVE).update(
+            state=Lease.State.SUBMITTED, closed_at=timezone.now()):
+        Item.objects.filter(pk=item_id).update(labels_done=F("labels_done") + 1)
+        return True
     lease = Lease.objects.select_for_update().get(pk=lease_id)
     if lease.state == Lease.State.SUBMITTED:
         return False
-    returned_slot = lease.state in (Lease.State.EXPIRED, Lease.State.RELEASED)
+    # Lapsed or released meanwhile: its slot went back to the pool; take it again.
     lease.state = Lease.State.SUBMITTED
     lease.closed_at = timezone.now()
     lease.save(update_fields=["state", "closed_at"])
-    update = {"labels_done": F("labels_done") + 1}
-    if returned_slot:
-        update["open_slots"] = F("open_slots") - 1
-    Item.objects.filter(pk=lease.item_id).update(**update)
+    Item.objects.filter(pk=item_id).update(labels_done=F("labels_done") + 1,
+                                           open_slots=F("open_slots") - 1)
     return True
 
 
@@ -223,22 +269,19 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
     :raises LeaseRefused: if the lease lapsed, was skipped or released, or already labelled.
     :raises LabelInvalid: if the label does not fit the rules.
     """
-    lease = _own_lease(user, lease_id)
+    lease, fitness = _own_lease(user, lease_id)
     task = lease.task
     # A retry finds its lease closed: return the label it made. (A retry that races the
     # first attempt is caught by the unique client id below.)
     if lease.state != Lease.State.ACTIVE and \
             (existing := _existing_label(user, task, client_id)) is not None:
         return Submitted(label_id=existing, created=False, too_fast=False)
-    check_annotator(user=user, task=task)
+    _refuse_unless_fit(user=user, task=task, **fitness)
     now = timezone.now()
     if lease.state != Lease.State.ACTIVE:
         raise LeaseRefused(f"This lease is {lease.state}; ask for the next item.")
     if now > lease.expires_at:
-        with transaction.atomic():
-            locked = Lease.objects.select_for_update().get(pk=lease.pk)
-            if locked.state == Lease.State.ACTIVE:
-                _expire(locked)
+        _expire_if_active(lease.pk)
         raise LeaseRefused("The time for this item ran out and it went back to the pool; "
                            "ask for the next item.")
     too_fast = (now - lease.started_at).total_seconds() < task.minimum_seconds_per_item
@@ -248,7 +291,7 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
         label_id = _submit_functional(user, lease, task, client_id, label, now, too_fast)
         created = True
     # The checks above hold for the next lease too: same person, task and moment.
-    next_lease = _lease_next_checked(user, task) if then_next else None
+    next_lease = _lease_next_checked(user, task, holds_none=created) if then_next else None
     return Submitted(label_id=label_id, created=created, too_fast=too_fast,
                      next_lease=next_lease)
 
@@ -261,7 +304,7 @@ def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, to
                            detail={"payload": errors})
     try:
         with transaction.atomic():
-            if not _close_submitted(lease.pk):
+            if not _close_submitted(lease.pk, lease.item_id):
                 # Closed by a concurrent send of this same submission: return its label.
                 if (existing := _existing_label(user, task, client_id)) is not None:
                     return existing
@@ -291,7 +334,7 @@ def _submit_safety(user, lease: Lease, task: Task, client_id, label, now,
         text_length=len(lease.item.text), started_at=lease.started_at, submitted_at=now,
         too_fast=too_fast)
     with transaction.atomic():
-        _close_submitted(lease.pk)
+        _close_submitted(lease.pk, lease.item_id)
     return safety_label.pk, created
 
 
@@ -317,17 +360,17 @@ def lease_skip(*, user: AbstractBaseUser, lease_id: int, reason: str) -> Lease:
 
 def leases_expire_due() -> int:
     """Return lapsed leases to the pool; a lease whose safety label exists is closed instead."""
-    due = list(Lease.objects.filter(state=Lease.State.ACTIVE, expires_at__lt=timezone.now())
-               .values_list("pk", flat=True)[:5000])
-    labelled = safety_labels_for_leases(due)
+    due = dict(Lease.objects.filter(state=Lease.State.ACTIVE, expires_at__lt=timezone.now())
+               .values_list("pk", "item_id")[:5000])
+    labelled = safety_labels_for_leases(list(due))
     expired = 0
-    for lease_id in due:
+    for lease_id, item_id in due.items():
         with transaction.atomic():
             lease = Lease.objects.select_for_update().get(pk=lease_id)
             if lease.state != Lease.State.ACTIVE:
                 continue
             if lease_id in labelled:
-                _close_submitted(lease_id)
+                _close_submitted(lease_id, item_id)
             else:
                 _expire(lease)
                 expired += 1
@@ -340,10 +383,10 @@ def safety_labels_reconcile(*, since_hours: int = 48) -> int:
     since = timezone.now() - timedelta(hours=since_hours)
     lease_ids = list(SafetyLabel.objects.filter(submitted_at__gte=since)
                      .values_list("lease_id", flat=True))
-    open_ids = list(Lease.objects.filter(pk__in=lease_ids).exclude(
-        state=Lease.State.SUBMITTED).values_list("pk", flat=True))
+    unclosed = Lease.objects.filter(pk__in=lease_ids).exclude(
+        state=Lease.State.SUBMITTED).values_list("pk", "item_id")
     repaired = 0
-    for lease_id in open_ids:
+    for lease_id, item_id in unclosed:
         with transaction.atomic():
-            repaired += _close_submitted(lease_id)
+            repaired += _close_submitted(lease_id, item_id)
     return repaired

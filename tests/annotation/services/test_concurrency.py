@@ -84,3 +84,19 @@ class TestConcurrentRetries:
         assert FunctionalLabel.objects.filter(annotator=worker).count() == 1
         assert len(set(outcomes)) == 1, outcomes
         assert Item.objects.get(pk=lease.item_id).labels_done == 1
+
+
+class TestConcurrentNext:
+    def test_one_person_asking_twice_at_once_holds_one_lease(self):
+        manager = make_person("mgr.twotabs", Role.MANAGER)
+        task = make_task(manager, kind="functional", name="Two tabs", items=10)
+        worker = make_person("ann.twotabs", Role.ANNOTATOR)
+        join(manager, task, worker)
+
+        outcomes = run_together(*[lambda: lease_next(user=worker, task_id=task.pk).pk] * 4)
+
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+        live = Lease.objects.filter(task=task, user=worker, state="active")
+        assert list(live.values_list("pk", flat=True)) == [outcomes[0]]
+        assert set(outcomes) == {outcomes[0]}
+        assert Item.objects.filter(task=task, open_slots=0).count() == 1

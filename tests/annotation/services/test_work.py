@@ -289,7 +289,7 @@ class TestSafetyLabels:
         join(manager, safety_task, annotator)
         lease = lease_next(user=annotator, task_id=safety_task.pk)
 
-        def crash(lease_id):
+        def crash(lease_id, item_id):
             raise RuntimeError("power cut")
 
         monkeypatch.setattr("annotation.services.work._close_submitted", crash)
@@ -312,7 +312,7 @@ class TestSafetyLabels:
         join(manager, safety_task, annotator)
         lease = lease_next(user=annotator, task_id=safety_task.pk)
         monkeypatch.setattr("annotation.services.work._close_submitted",
-                            lambda lease_id: (_ for _ in ()).throw(RuntimeError("crash")))
+                            lambda lease_id, item_id: (_ for _ in ()).throw(RuntimeError("crash")))
         with pytest.raises(RuntimeError):
             submit(annotator, lease, label={"no_risk": True})
         monkeypatch.undo()
