@@ -382,7 +382,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "expire-leases": {"task": "annotation.tasks.expire_leases", "schedule": 60.0},
     "reconcile-safety-labels": {"task": "annotation.tasks.reconcile_safety_labels",
                                 "schedule": 600.0},
+    "sample-complete-batches": {"task": "review.tasks.sample_complete_batches",
+                                "schedule": 60.0},
 }
+
+# Exports name annotators by a keyed hash of their id; set this to keep the pseudonyms
+# stable across a change of SECRET_KEY.
+EXPORT_PSEUDONYM_KEY = os.environ.get("EXPORT_PSEUDONYM_KEY", "")
 
 # --- logging --------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ class SafetyLabel(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
         ESCALATED = "escalated", "Escalated to a manager"
+        SUPERSEDED = "superseded", "Withdrawn for re-annotation"
 
     task_id = models.BigIntegerField()
     item_id = models.BigIntegerField()
@@ -64,6 +65,8 @@ class SafetyApproval(models.Model):
     reviewer_id = models.BigIntegerField()
     decision = models.CharField(max_length=8, choices=Decision.choices)
     comment = models.TextField(blank=True)
+    # A manager's ruling on an escalated label; it never counts as a reviewer's approval.
+    adjudication = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:

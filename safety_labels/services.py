@@ -5,11 +5,12 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from config.errors import ApplicationError
 from rules.models import RiskCategory
 
-from .models import SafetyLabel
+from .models import SafetyApproval, SafetyLabel
 
 SAFETY_DB = "safety"
 MAX_SPANS = 200
@@ -86,3 +87,116 @@ def safety_label_submit(*, lease_id: int, task_id: int, item_id: int, annotator_
         # A concurrent retry of the same submission won the race: return its label.
         return SafetyLabel.objects.get(lease_id=lease_id), False
     return label, True
+
+
+class SafetyDecisionConflict(ApplicationError):
+    code = "conflict"
+    http_status = 409
+
+
+def _lock_label(label_id: int) -> SafetyLabel:
+    label = SafetyLabel.objects.select_for_update().filter(pk=label_id).first()
+    if label is None:
+        raise SafetyDecisionConflict(f"Safety label {label_id} does not exist.")
+    return label
+
+
+def _standing_votes(label: SafetyLabel) -> list[str]:
+    """Reviewers' decisions on the label, without rejections a manager's ruling overruled."""
+    votes = list(label.approvals.order_by("pk").values_list("decision", "adjudication"))
+    standing = []
+    for decision, ruling in votes:
+        if ruling:
+            standing = [vote for vote in standing if vote != SafetyApproval.Decision.REJECT]
+        else:
+            standing.append(decision)
+    return standing
+
+
+def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comment: str,
+                        required_approvals: int, now: datetime) -> tuple[SafetyLabel,
+                                                                         SafetyApproval]:
+    """Record one reviewer's approval or rejection under a lock on the label, and settle the
+    label: approved once ``required_approvals`` distinct reviewers approve; rejected by a
+    rejection when nobody approved yet; escalated when reviewers disagree.
+
+    :raises SafetyDecisionConflict: if the label is no longer awaiting approval, if the
+        reviewer is its annotator, or already decided on it.
+    """
+    with transaction.atomic(using=SAFETY_DB):
+        label = _lock_label(label_id)
+        if label.status != SafetyLabel.Status.SUBMITTED:
+            raise SafetyDecisionConflict(
+                f"This label is {label.get_status_display().lower()}; it takes no more "
+                "decisions.")
+        if label.annotator_id == reviewer_id:
+            raise SafetyDecisionConflict("Nobody reviews their own label.")
+        if label.approvals.filter(reviewer_id=reviewer_id).exists():
+            raise SafetyDecisionConflict("You already decided on this label; a reviewer "
+                                         "counts once.")
+        approval = SafetyApproval.objects.create(label=label, reviewer_id=reviewer_id,
+                                                 decision=decision, comment=comment,
+                                                 created_at=now)
+        votes = _standing_votes(label)
+        approvals = votes.count(SafetyApproval.Decision.APPROVE)
+        rejections = votes.count(SafetyApproval.Decision.REJECT)
+        if rejections and approvals:
+            label.status = SafetyLabel.Status.ESCALATED
+        elif rejections:
+            label.status = SafetyLabel.Status.REJECTED
+        elif approvals >= required_approvals:
+            label.status = SafetyLabel.Status.APPROVED
+        label.save(update_fields=["status"])
+    return label, approval
+
+
+def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str,
+                          now: datetime) -> SafetyLabel:
+    """A reviewer unsure of a label hands it to a manager."""
+    with transaction.atomic(using=SAFETY_DB):
+        label = _lock_label(label_id)
+        if label.status != SafetyLabel.Status.SUBMITTED:
+            raise SafetyDecisionConflict(
+                f"This label is {label.get_status_display().lower()}; it cannot be escalated.")
+        if label.annotator_id == reviewer_id:
+            raise SafetyDecisionConflict("Nobody reviews their own label.")
+        label.status = SafetyLabel.Status.ESCALATED
+        label.save(update_fields=["status"])
+    return label
+
+
+def safety_label_adjudicate(*, label_id: int, manager_id: int, decision: str, comment: str,
+                            required_approvals: int, now: datetime) -> tuple[SafetyLabel,
+                                                                             SafetyApproval]:
+    """A manager's ruling on an escalated label. Rejecting rejects it; approving overrules
+    the rejections, and the label is approved once enough reviewers approved, or else waits
+    for more reviewers. The ruling never counts as an approval itself."""
+    with transaction.atomic(using=SAFETY_DB):
+        label = _lock_label(label_id)
+        if label.status != SafetyLabel.Status.ESCALATED:
+            raise SafetyDecisionConflict("Only an escalated label is adjudicated.")
+        ruling = SafetyApproval.objects.create(label=label, reviewer_id=manager_id,
+                                               decision=decision, comment=comment,
+                                               adjudication=True, created_at=now)
+        if decision == SafetyApproval.Decision.REJECT:
+            label.status = SafetyLabel.Status.REJECTED
+        else:
+            approvals = label.approvals.filter(adjudication=False,
+                                               decision=SafetyApproval.Decision.APPROVE).count()
+            label.status = SafetyLabel.Status.APPROVED if approvals >= required_approvals \
+                else SafetyLabel.Status.SUBMITTED
+        label.save(update_fields=["status"])
+    return label, ruling
+
+
+def safety_labels_withdraw(*, annotator_id: int) -> list[int]:
+    """Withdraw the person's labels that no reviewer has decided on yet (a quality failure);
+    returns their lease ids so that the items go back to the pool."""
+    with transaction.atomic(using=SAFETY_DB):
+        labels = SafetyLabel.objects.select_for_update().filter(
+            annotator_id=annotator_id, status=SafetyLabel.Status.SUBMITTED).exclude(
+            Exists(SafetyApproval.objects.filter(label=OuterRef("pk"))))
+        lease_ids = list(labels.values_list("lease_id", flat=True))
+        SafetyLabel.objects.filter(lease_id__in=lease_ids).update(
+            status=SafetyLabel.Status.SUPERSEDED)
+    return lease_ids

@@ -275,10 +275,11 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
     return created
 
 
-@transaction.atomic(durable=True)
+@transaction.atomic
 def report_quality_failure(*, user: AbstractBaseUser, kind: str,
                            evidence: dict[str, Any]) -> Credential | None:
     """Suspend the person's credential of ``kind`` pending retraining, keeping the evidence.
+    Runs in the caller's transaction when there is one (review records its signal with it).
 
     Returns the credential, or None if the person holds no live one of that kind.
     """

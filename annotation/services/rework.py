@@ -1,0 +1,120 @@
+"""Batch state changes that review decides, and sending labelled items back to the pool.
+
+These run inside the caller's transaction (review's services); each batch change writes its
+audit event there.
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from audit.services import record_event
+
+from ..models import Batch, FunctionalLabel, Item, Lease
+from .common import TaskConflict
+
+
+def batch_transition(*, actor: AbstractBaseUser | None, batch: Batch, to: str,
+                     data: dict | None = None) -> Batch:
+    """Move a locked batch along its state machine and audit it."""
+    if to not in Batch.TRANSITIONS[Batch.State(batch.state)]:
+        raise TaskConflict(f"Batch {batch.number} is {batch.state}; it cannot become {to}.")
+    previous = batch.state
+    batch.state = to
+    fields = ["state"]
+    if to == Batch.State.ANNOTATING and previous == Batch.State.REWORK:
+        batch.round += 1
+        fields.append("round")
+    batch.save(update_fields=fields)
+    record_event(actor=actor, action=f"batch.{to}", target=batch,
+                 data={"task": batch.task_id, "number": batch.number, "from": previous,
+                       "round": batch.round, **(data or {})})
+    return batch
+
+
+def batch_lock(batch_id: int) -> Batch:
+    return Batch.objects.select_for_update().select_related("task").get(pk=batch_id)
+
+
+def batches_mark_submitted(*, on_submitted: Callable[[int], object],
+                           limit: int = 500) -> list[int]:
+    """Mark functional batches whose items all carry their labels, and that nobody is still
+    labelling, as submitted; ``on_submitted(batch_id)`` runs once each commits (review draws
+    the sample). Returns their ids."""
+    unfinished = Item.objects.filter(batch=OuterRef("pk"),
+                                     labels_done__lt=F("task__labels_per_item"))
+    live = Lease.objects.filter(item__batch=OuterRef("pk"), state=Lease.State.ACTIVE)
+    due = list(Batch.objects.filter(state=Batch.State.ANNOTATING, task__kind="functional")
+               .exclude(Exists(unfinished)).exclude(Exists(live))
+               .values_list("pk", flat=True)[:limit])
+    marked = []
+    for batch_id in due:
+        with transaction.atomic():
+            batch = batch_lock(batch_id)
+            if batch.state != Batch.State.ANNOTATING or \
+                    Item.objects.filter(batch=batch,
+                                        labels_done__lt=batch.task.labels_per_item).exists():
+                continue
+            batch_transition(actor=None, batch=batch, to=Batch.State.SUBMITTED)
+            transaction.on_commit(lambda batch_id=batch_id: on_submitted(batch_id))
+            marked.append(batch_id)
+    return marked
+
+
+def functional_labels_supersede(*, label_ids: list[int]) -> int:
+    """Send labelled items back for a new label: each label is kept but marked superseded,
+    its lease too, and its item needs one more label. Returns how many were superseded."""
+    now = timezone.now()
+    labels = list(FunctionalLabel.objects.select_for_update()
+                  .filter(pk__in=label_ids, superseded_at=None).order_by("pk"))
+    for label in labels:
+        label.superseded_at = now
+        label.save(update_fields=["superseded_at"])
+        Lease.objects.filter(pk=label.lease_id).update(state=Lease.State.SUPERSEDED)
+        Item.objects.filter(pk=label.item_id).update(labels_done=F("labels_done") - 1,
+                                                     open_slots=F("open_slots") + 1)
+    return len(labels)
+
+
+def safety_leases_supersede(*, lease_ids: list[int]) -> int:
+    """The safety labels of these leases were withdrawn or rejected: their items need a new
+    label. Returns how many leases changed."""
+    leases = list(Lease.objects.select_for_update()
+                  .filter(pk__in=lease_ids, state=Lease.State.SUBMITTED).order_by("pk"))
+    for lease in leases:
+        lease.state = Lease.State.SUPERSEDED
+        lease.save(update_fields=["state"])
+        Item.objects.filter(pk=lease.item_id).update(labels_done=F("labels_done") - 1,
+                                                     open_slots=F("open_slots") + 1)
+    return len(leases)
+
+
+def batch_items_close(*, batch: Batch) -> int:
+    """No item of an invalidated batch is handed out again; live leases on it end."""
+    Lease.objects.filter(item__batch=batch, state=Lease.State.ACTIVE).update(
+        state=Lease.State.RELEASED, closed_at=timezone.now())
+    return Item.objects.filter(batch=batch).update(open_slots=0)
+
+
+def unreviewed_functional_labels(*, user_id: int) -> list[int]:
+    """The person's current labels in batches not yet sampled (annotating or submitted)."""
+    return list(FunctionalLabel.objects.filter(
+        annotator_id=user_id, superseded_at=None,
+        item__batch__state__in=[Batch.State.ANNOTATING, Batch.State.SUBMITTED])
+        .values_list("pk", flat=True))
+
+
+def batches_reopen_for_labels(*, label_ids: list[int]) -> list[int]:
+    """Batches that were submitted but now miss labels go back to annotating."""
+    reopened = []
+    batch_ids = set(FunctionalLabel.objects.filter(pk__in=label_ids)
+                    .values_list("item__batch_id", flat=True))
+    for batch in Batch.objects.select_for_update().filter(
+            pk__in=batch_ids, state=Batch.State.SUBMITTED).order_by("pk"):
+        batch_transition(actor=None, batch=batch, to=Batch.State.ANNOTATING,
+                         data={"reason": "labels returned for re-annotation"})
+        reopened.append(batch.pk)
+    return reopened

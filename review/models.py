@@ -1,0 +1,188 @@
+"""Review: samples of functional batches and their checks, batch decisions, quality signals
+and exports. Safety approvals live in the ``safety`` database (see ``safety_labels``)."""
+
+from django.conf import settings
+from django.db import models
+
+from annotation.models import Batch, FunctionalLabel, Item, Task
+from annotators.models import CredentialKind
+
+
+class Sample(models.Model):
+    """The items drawn from one round of a batch for checking by hand, with the plan and the
+    seed that reproduce the draw."""
+
+    class Scheme(models.TextChoices):
+        ISO_2859_1 = "iso2859_1", "ISO 2859-1 single sampling"
+        FIXED = "fixed", "Fixed rate with a minimum"
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="samples")
+    round = models.PositiveSmallIntegerField()
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
+    severity = models.CharField(max_length=16, help_text="normal, tightened or fixed")
+    aql = models.CharField("AQL", max_length=8, blank=True)
+    inspection_level = models.CharField(max_length=4, blank=True)
+    code_letter = models.CharField(max_length=1, blank=True)
+    batch_size = models.PositiveIntegerField()
+    plan_size = models.PositiveIntegerField(help_text="The sample size the plan asks for.")
+    accept = models.PositiveIntegerField(help_text="Acceptance number (Ac).")
+    reject = models.PositiveIntegerField(help_text="Rejection number (Re).")
+    seed = models.BigIntegerField()
+    # Item ids drawn, and why: {"annotators": {user id: item id}, "too_fast": [...],
+    # "random": [...]}.
+    item_ids = models.JSONField(default=list)
+    strata = models.JSONField(default=dict)
+    drawn_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["batch", "round"],
+                                               name="sample_one_per_batch_round")]
+        permissions = [("adjudicate_safety_labels", "Can adjudicate escalated safety labels")]
+
+    def __str__(self) -> str:
+        return f"Sample of batch {self.batch_id}, round {self.round}"
+
+
+class SampleCheck(models.Model):
+    """A reviewer's verdict on one sampled label."""
+
+    class Verdict(models.TextChoices):
+        ACCURATE = "accurate", "Accurate"
+        INACCURATE = "inaccurate", "Inaccurate"
+        ILLEGAL = "illegal", "Contains illegal or unhealthy content"
+
+    sample = models.ForeignKey(Sample, on_delete=models.PROTECT, related_name="checks")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    label = models.ForeignKey(FunctionalLabel, on_delete=models.PROTECT, related_name="checks")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+")
+    too_fast = models.BooleanField(default=False)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="sample_checks")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    risk_codes = models.JSONField(default=list, blank=True)
+    note = models.TextField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "label"], name="sample_check_once"),
+            models.CheckConstraint(
+                condition=models.Q(verdict="") | models.Q(reviewer__isnull=False,
+                                                          checked_at__isnull=False),
+                name="sample_check_verdict_has_reviewer"),
+            models.CheckConstraint(condition=~models.Q(verdict="illegal")
+                                   | ~models.Q(risk_codes=[]),
+                                   name="sample_check_illegal_names_risks"),
+        ]
+        indexes = [models.Index(fields=["sample", "verdict"], name="sample_check_open_idx")]
+
+    def __str__(self) -> str:
+        return f"Check of label {self.label_id} in sample {self.sample_id}"
+
+
+class BatchDecision(models.Model):
+    """The outcome of a checked sample, with the numbers it was decided on."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REWORK = "rework", "Sent back for re-annotation"
+        INVALIDATED = "invalidated", "Invalidated"
+
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="decisions")
+    sample = models.OneToOneField(Sample, on_delete=models.PROTECT, related_name="decision")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    items_checked = models.PositiveIntegerField()
+    labels_checked = models.PositiveIntegerField()
+    items_inaccurate = models.PositiveIntegerField()
+    items_illegal = models.PositiveIntegerField()
+    accept = models.PositiveIntegerField()
+    reject = models.PositiveIntegerField()
+    # Inaccurate items sent back, illegal items with their risk codes and sources.
+    evidence = models.JSONField(default=dict)
+    decided_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Batch {self.batch_id}: {self.outcome}"
+
+    @property
+    def accuracy(self) -> float | None:
+        if not self.items_checked:
+            return None
+        return 1 - (self.items_inaccurate + self.items_illegal) / self.items_checked
+
+
+class QualityPolicy(models.Model):
+    """When poor quality suspends an annotator's credential pending retraining."""
+
+    kind = models.CharField(max_length=32, choices=CredentialKind.choices, unique=True)
+    threshold = models.DecimalField(
+        max_digits=4, decimal_places=3,
+        help_text="Functional: the lowest accuracy on sampled labels. Safety: the highest "
+                  "share of rejected labels.")
+    minimum_checks = models.PositiveIntegerField(default=20)
+    window_days = models.PositiveIntegerField(default=30)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        permissions = [("manage_quality", "Can set quality policies")]
+        verbose_name_plural = "quality policies"
+
+    def __str__(self) -> str:
+        return f"Quality policy for {self.kind}"
+
+
+class QualitySignal(models.Model):
+    """One measurement of a person's quality that crossed its policy's threshold, with the
+    evidence it was taken on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="quality_signals")
+    kind = models.CharField(max_length=32, choices=CredentialKind.choices)
+    measure = models.CharField(max_length=16, help_text="accuracy or rejection_rate")
+    value = models.DecimalField(max_digits=5, decimal_places=4)
+    checks = models.PositiveIntegerField()
+    threshold = models.DecimalField(max_digits=4, decimal_places=3)
+    window_days = models.PositiveIntegerField()
+    evidence = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.value} of {self.user_id} ({self.kind})"
+
+
+class ExportJob(models.Model):
+    """One export of labels that passed review, written to storage as it streams."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Format(models.TextChoices):
+        JSONL = "jsonl", "JSON Lines"
+        CSV = "csv", "CSV"
+        LABEL_STUDIO = "labelstudio", "Label Studio JSON"
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="exports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    format = models.CharField(max_length=16, choices=Format.choices, default=Format.JSONL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        permissions = [
+            ("export_labels", "Can export functional labels that passed review"),
+            ("export_safety_labels", "Can export approved safety labels"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Export {self.pk} of task {self.task_id}"

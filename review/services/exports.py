@@ -1,0 +1,247 @@
+"""Exports: only what passed review leaves the system. Functional labels of accepted batches
+(a re-annotated item's new label replaces the old one) and safety labels approved by enough
+qualified reviewers, streamed to storage with constant memory and audited."""
+
+import hashlib
+import hmac
+import tempfile
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from annotation.models import Batch, FunctionalLabel, Item, Task
+from annotators.models import Credential, CredentialKind
+from audit.services import record_event
+from rules.models import RuleVersion
+from safety_labels.models import SafetyApproval, SafetyLabel
+
+from .. import export_formats
+from ..models import BatchDecision, ExportJob
+from .common import ExportNotAllowed, ReviewConflict, ReviewInvalid
+
+EXPORT_LABELS = "review.export_labels"
+EXPORT_SAFETY_LABELS = "review.export_safety_labels"
+CHUNK = 2000
+PROGRESS_EVERY = 5000
+
+
+def pseudonym(user_id: int) -> str:
+    """A stable id for a person that does not reveal who they are."""
+    key = (settings.EXPORT_PSEUDONYM_KEY or settings.SECRET_KEY).encode()
+    return "p-" + hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _versions(ids) -> dict[int, tuple[str, int, list]]:
+    return {pk: (name, number, spec) for pk, name, number, spec in RuleVersion.objects
+            .filter(pk__in=ids).values_list("pk", "rule_set__name", "number", "label_spec")}
+
+
+def _items(ids) -> dict[int, dict]:
+    return {item["pk"]: item for item in Item.objects.filter(pk__in=ids).values(
+        "pk", "external_id", "source", "modality", "text", "file", "batch__number")}
+
+
+def functional_rows(task: Task) -> Iterator[dict]:
+    """Current labels of the task's accepted batches, in label order, chunk by chunk."""
+    labels = FunctionalLabel.objects.filter(task=task, superseded_at=None,
+                                            item__batch__state=Batch.State.ACCEPTED)
+    accepted_at = dict(BatchDecision.objects.filter(
+        batch__task=task, outcome=BatchDecision.Outcome.ACCEPTED)
+        .values_list("batch_id").annotate(at=Max("decided_at")))
+    versions = _versions(labels.values("rule_version_id").distinct())
+    last = 0
+    while True:
+        chunk = list(labels.filter(pk__gt=last).order_by("pk").values(
+            "pk", "item_id", "item__batch_id", "annotator_id", "rule_version_id", "payload",
+            "started_at", "submitted_at")[:CHUNK])
+        if not chunk:
+            return
+        items = _items([label["item_id"] for label in chunk])
+        for label in chunk:
+            item = items[label["item_id"]]
+            rule_set, number, spec = versions[label["rule_version_id"]]
+            reviewed_at = accepted_at.get(label["item__batch_id"])
+            yield _row(task, item, kind="functional", rule_set=rule_set, number=number,
+                       label_spec=spec,
+                       annotator=label["annotator_id"], label=label["payload"],
+                       outcome="batch accepted after sampling",
+                       started_at=label["started_at"], submitted_at=label["submitted_at"],
+                       reviewed_at=max(reviewed_at, label["submitted_at"])
+                       if reviewed_at else None)
+        last = chunk[-1]["pk"]
+
+
+def _disqualified_reviewers() -> set[int]:
+    """Reviewers whose safety-review credential is suspended or revoked and who hold no
+    active one: their approvals no longer count."""
+    credentials = Credential.objects.filter(kind=CredentialKind.SAFETY_REVIEW)
+    active = set(credentials.filter(status=Credential.Status.ACTIVE)
+                 .values_list("user_id", flat=True))
+    return set(credentials.filter(status__in=[Credential.Status.SUSPENDED,
+                                              Credential.Status.REVOKED])
+               .values_list("user_id", flat=True)) - active
+
+
+def exportable_approvals(label: SafetyLabel, approvals: list[SafetyApproval],
+                         disqualified: set[int]) -> list[SafetyApproval]:
+    """Approvals that count: by distinct reviewers, none the annotator, none disqualified,
+    never a manager's ruling."""
+    counted, seen = [], set()
+    for approval in approvals:
+        if approval.adjudication or approval.decision != SafetyApproval.Decision.APPROVE or \
+                approval.reviewer_id == label.annotator_id or \
+                approval.reviewer_id in disqualified or approval.reviewer_id in seen:
+            continue
+        seen.add(approval.reviewer_id)
+        counted.append(approval)
+    return counted
+
+
+def safety_rows(task: Task) -> Iterator[dict]:
+    """Approved safety labels of the task that still have enough counted approvals."""
+    required = max(task.required_approvals, 1)
+    disqualified = _disqualified_reviewers()
+    labels = SafetyLabel.objects.filter(task_id=task.pk, status=SafetyLabel.Status.APPROVED)
+    # Ids cross from the safety database as values, never as a subquery.
+    versions = _versions(set(labels.values_list("rule_version_id", flat=True).distinct()))
+    last = 0
+    while True:
+        chunk = list(labels.filter(pk__gt=last).order_by("pk")[:CHUNK])
+        if not chunk:
+            return
+        approvals: dict[int, list[SafetyApproval]] = {}
+        for approval in SafetyApproval.objects.filter(label_id__in=[label.pk for label in chunk]):
+            approvals.setdefault(approval.label_id, []).append(approval)
+        items = _items([label.item_id for label in chunk])
+        for label in chunk:
+            counted = exportable_approvals(label, approvals.get(label.pk, []), disqualified)
+            if len(counted) < required or label.item_id not in items:
+                continue
+            rule_set, number, _ = versions[label.rule_version_id]
+            yield _row(task, items[label.item_id], kind="safety", rule_set=rule_set,
+                       number=number, annotator=label.annotator_id,
+                       label={"risk_codes": label.risk_codes, "no_risk": label.no_risk,
+                              "spans": label.spans, "note": label.note},
+                       outcome=f"approved by {len(counted)} reviewer(s)",
+                       started_at=label.started_at, submitted_at=label.submitted_at,
+                       reviewed_at=max(approval.created_at for approval in counted))
+        last = chunk[-1].pk
+
+
+def _row(task: Task, item: dict, *, kind: str, rule_set: str, number: int, annotator: int,
+         label: dict, outcome: str, started_at, submitted_at, reviewed_at,
+         label_spec: list | None = None) -> dict:
+    return {"kind": kind, "task_id": task.pk, "task_name": task.name,
+            "batch_number": item["batch__number"] if kind == "functional" else None,
+            "item_id": item["pk"], "external_id": item["external_id"],
+            "source": item["source"], "modality": item["modality"], "text": item["text"],
+            "media": item["file"] or "", "rule_set": rule_set, "rule_version": number,
+            "annotator": pseudonym(annotator), "label": label, "review_outcome": outcome,
+            "started_at": started_at, "submitted_at": submitted_at,
+            "reviewed_at": reviewed_at, "label_spec": label_spec or []}
+
+
+def export_rows(task: Task) -> Iterator[dict]:
+    return safety_rows(task) if task.is_safety else functional_rows(task)
+
+
+def require_export(actor: AbstractBaseUser, task: Task) -> None:
+    if not actor.has_perm(EXPORT_LABELS):
+        raise ExportNotAllowed("Only managers export labels.")
+    if task.is_safety and not actor.has_perm(EXPORT_SAFETY_LABELS):
+        raise ExportNotAllowed("Exporting safety labels needs its own permission, which you "
+                               "do not hold.")
+
+
+@transaction.atomic(durable=True)
+def export_job_create(*, actor: AbstractBaseUser, task_id: int, format: str) -> ExportJob:
+    """Start an export of the task's labels that passed review; it runs in the background."""
+    from ..tasks import run_export
+
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None:
+        raise ReviewInvalid(f"Task {task_id} does not exist.")
+    require_export(actor, task)
+    if format not in ExportJob.Format.values:
+        raise ReviewInvalid(f"Export formats are {', '.join(ExportJob.Format.values)}.",
+                            detail={"format": ["Unknown format."]})
+    job = ExportJob.objects.create(task=task, created_by=actor, format=format,
+                                   created_at=timezone.now())
+    record_event(actor=actor, action="export.started", target=job,
+                 data={"task": task.pk, "kind": task.kind, "format": format})
+    transaction.on_commit(lambda: run_export.delay(job_id=job.pk))
+    return job
+
+
+def export_job_run(*, job_id: int) -> ExportJob:
+    """Write the export to storage, reporting progress; running it again after it finished
+    changes nothing."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().select_related("task").get(pk=job_id)
+        if job.status in (ExportJob.Status.DONE, ExportJob.Status.RUNNING):
+            return job
+        job.status = ExportJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    task = job.task
+    try:
+        job.rows_total = _count(task)
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
+        counted = [0]
+
+        def progress(rows: Iterator[dict]) -> Iterator[dict]:
+            for row in rows:
+                counted[0] += 1
+                if counted[0] % PROGRESS_EVERY == 0:
+                    ExportJob.objects.filter(pk=job.pk).update(rows_done=counted[0])
+                yield row
+
+        fmt = export_formats.FORMATS[job.format]
+        with tempfile.TemporaryFile() as spool:
+            for chunk in export_formats.render(progress(export_rows(task)), job.format):
+                spool.write(chunk)
+            spool.seek(0)
+            name = f"task-{task.pk}-export-{job.pk}.{fmt.extension}"
+            job.file.save(name, File(spool), save=False)
+    except Exception as error:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, finished_at=timezone.now(),
+            message=f"The export failed: {error.__class__.__name__}. Nothing was published; "
+                    "start it again.")
+        raise
+    with transaction.atomic():
+        job.status = ExportJob.Status.DONE
+        job.rows_done = counted[0]
+        job.finished_at = timezone.now()
+        job.message = f"{counted[0]} labels exported."
+        job.save(update_fields=["status", "rows_done", "finished_at", "message", "file",
+                                "rows_total"])
+        record_event(actor=None, action="export.finished", target=job,
+                     data={"task": task.pk, "rows": counted[0], "file": job.file.name})
+    return job
+
+
+def _count(task: Task) -> int:
+    if task.is_safety:
+        return SafetyLabel.objects.filter(task_id=task.pk,
+                                          status=SafetyLabel.Status.APPROVED).count()
+    return FunctionalLabel.objects.filter(task=task, superseded_at=None,
+                                          item__batch__state=Batch.State.ACCEPTED).count()
+
+
+@transaction.atomic(durable=True)
+def export_job_download(*, actor: AbstractBaseUser, job_id: int) -> ExportJob:
+    """Record who takes a finished export's file; the caller streams it."""
+    job = ExportJob.objects.select_related("task").filter(pk=job_id).first()
+    if job is None:
+        raise ReviewInvalid(f"Export {job_id} does not exist.")
+    require_export(actor, job.task)
+    if job.status != ExportJob.Status.DONE:
+        raise ReviewConflict(f"Export {job.pk} is {job.status}; download it once done.")
+    record_event(actor=actor, action="export.downloaded", target=job,
+                 data={"task": job.task_id, "file": job.file.name, "rows": job.rows_done})
+    return job

@@ -1,0 +1,105 @@
+"""Quality signals: a person's accuracy on sampled labels and the rejection rate of their
+safety labels over a rolling window. Crossing a policy's threshold suspends the credential
+pending retraining and returns the person's unreviewed work to the pool."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from annotation.services.rework import (
+    batches_reopen_for_labels,
+    functional_labels_supersede,
+    safety_leases_supersede,
+    unreviewed_functional_labels,
+)
+from annotators.models import CredentialKind
+from annotators.selectors import has_active_credential
+from annotators.services import report_quality_failure
+from audit.services import record_event
+from safety_labels.models import SafetyLabel
+from safety_labels.services import safety_labels_withdraw
+
+from ..models import QualityPolicy, QualitySignal, SampleCheck
+
+EVIDENCE_ROWS = 200
+
+
+@dataclass(frozen=True)
+class Measurement:
+    measure: str
+    value: Decimal | None
+    checks: int
+    evidence: dict
+
+
+def measure(*, user_id: int, kind: str, window_days: int) -> Measurement:
+    """The person's figure for the credential kind over the last ``window_days`` days."""
+    since = timezone.now() - timedelta(days=window_days)
+    if kind == CredentialKind.FUNCTIONAL_ANNOTATE:
+        checks = list(SampleCheck.objects.filter(annotator_id=user_id, checked_at__gte=since)
+                      .exclude(verdict="").order_by("-checked_at")
+                      .values_list("pk", "verdict", "sample_id"))
+        accurate = sum(verdict == SampleCheck.Verdict.ACCURATE for _, verdict, _ in checks)
+        value = Decimal(accurate) / len(checks) if checks else None
+        return Measurement("accuracy", value, len(checks), {
+            "accurate": accurate, "checked": len(checks),
+            "checks": [{"check": pk, "verdict": verdict, "sample": sample}
+                       for pk, verdict, sample in checks[:EVIDENCE_ROWS]]})
+    decided = list(SafetyLabel.objects.filter(
+        annotator_id=user_id, submitted_at__gte=since,
+        status__in=[SafetyLabel.Status.APPROVED, SafetyLabel.Status.REJECTED])
+        .order_by("-submitted_at").values_list("pk", "status"))
+    rejected = sum(status == SafetyLabel.Status.REJECTED for _, status in decided)
+    value = Decimal(rejected) / len(decided) if decided else None
+    return Measurement("rejection_rate", value, len(decided), {
+        "rejected": rejected, "decided": len(decided),
+        "labels": [{"label": pk, "status": status} for pk, status in decided[:EVIDENCE_ROWS]]})
+
+
+def _fails(policy: QualityPolicy, result: Measurement) -> bool:
+    if result.value is None or result.checks < policy.minimum_checks:
+        return False
+    if result.measure == "accuracy":
+        return result.value < policy.threshold
+    return result.value > policy.threshold
+
+
+@transaction.atomic(durable=True)
+def quality_evaluate(*, user_id: int, kind: str) -> QualitySignal | None:
+    """Measure the person now; below the policy, store the signal with its evidence, suspend
+    the credential pending retraining and return their unreviewed labels. Returns the signal,
+    or None when the person passes, has too few checks, or holds no active credential."""
+    policy = QualityPolicy.objects.filter(kind=kind, enabled=True).first()
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if policy is None or user is None or not has_active_credential(user, kind):
+        return None
+    result = measure(user_id=user_id, kind=kind, window_days=policy.window_days)
+    if not _fails(policy, result):
+        return None
+    signal = QualitySignal.objects.create(
+        user=user, kind=kind, measure=result.measure, value=result.value.quantize(
+            Decimal("0.0001")), checks=result.checks, threshold=policy.threshold,
+        window_days=policy.window_days, evidence=result.evidence, created_at=timezone.now())
+    returned = _return_work(user_id=user_id, kind=kind)
+    record_event(actor=None, action="quality.signal", target=signal,
+                 data={"user_id": user_id, "kind": kind, "measure": result.measure,
+                       "value": str(signal.value), "checks": result.checks,
+                       "threshold": str(policy.threshold), "returned": returned})
+    report_quality_failure(user=user, kind=kind, evidence={
+        "signal": signal.pk, "measure": result.measure, "value": str(signal.value),
+        "checks": result.checks, "threshold": str(policy.threshold),
+        "window_days": policy.window_days})
+    return signal
+
+
+def _return_work(*, user_id: int, kind: str) -> int:
+    if kind == CredentialKind.FUNCTIONAL_ANNOTATE:
+        label_ids = unreviewed_functional_labels(user_id=user_id)
+        batches_reopen_for_labels(label_ids=label_ids)
+        return functional_labels_supersede(label_ids=label_ids)
+    lease_ids = safety_labels_withdraw(annotator_id=user_id)
+    return safety_leases_supersede(lease_ids=lease_ids)

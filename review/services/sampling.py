@@ -1,0 +1,142 @@
+"""Drawing a batch's sample: the plan from the rule version's quality indicators, then a
+stratified draw reproducible from its stored seed."""
+
+import random
+import secrets
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotation.models import Batch, FunctionalLabel, Task
+from annotation.services.rework import batch_lock, batch_transition, batches_mark_submitted
+from audit.services import record_event
+from rules.models import RuleVersion, SamplingScheme
+
+from .. import iso2859
+from ..models import BatchDecision, Sample, SampleCheck
+from .common import ReviewConflict
+
+
+def plan_for(*, task: Task, batch_size: int) -> tuple[str, iso2859.SamplingPlan]:
+    """The scheme and plan for a batch of ``batch_size`` items of the task now, with the
+    switch to tightened inspection when the rule version asks for it."""
+    version: RuleVersion = task.rule_version
+    if version.sampling_scheme != SamplingScheme.ISO_2859_1:
+        return Sample.Scheme.FIXED, iso2859.fixed_rate_plan(
+            batch_size, version.sample_rate, version.sample_minimum)
+    severity = "normal"
+    if version.tightened_switching:
+        severity = _severity_now(task)
+    return Sample.Scheme.ISO_2859_1, iso2859.single_sampling_plan(
+        batch_size, version.aql, version.inspection_level or "II", severity)
+
+
+def _severity_now(task: Task) -> str:
+    """Apply the switching rules to the task's decided first-round samples, newest last."""
+    decided = list(Sample.objects.filter(batch__task=task, round=1, decision__isnull=False)
+                   .order_by("drawn_at", "pk")
+                   .values_list("severity", "decision__outcome"))
+    severity, streak = "normal", []
+    for used, outcome in decided:
+        if used != severity:
+            continue
+        streak.append(outcome == BatchDecision.Outcome.ACCEPTED)
+        switched = iso2859.severity_after(streak, severity)
+        if switched != severity:
+            severity, streak = switched, []
+    return severity
+
+
+def draw(*, labels: list[dict], size: int, seed: int) -> tuple[list[int], dict]:
+    """Choose items: every item with a too-fast label, at least one item per annotator, and
+    the rest at random up to ``size``. The same labels and seed give the same items.
+
+    ``labels`` are dicts with ``item_id``, ``annotator_id`` and ``too_fast``.
+    """
+    # A seeded generator, so that the stored seed redraws the sample; not for secrets.
+    rng = random.Random(seed)  # noqa: S311
+    by_annotator: dict[int, set[int]] = defaultdict(set)
+    for label in labels:
+        by_annotator[label["annotator_id"]].add(label["item_id"])
+    too_fast = sorted({label["item_id"] for label in labels if label["too_fast"]})
+    chosen = set(too_fast)
+    per_annotator = {}
+    for annotator_id in sorted(by_annotator):
+        theirs = sorted(by_annotator[annotator_id])
+        already = sorted(chosen.intersection(theirs))
+        pick = already[0] if already else rng.choice(theirs)
+        chosen.add(pick)
+        per_annotator[str(annotator_id)] = pick
+    rest = sorted({label["item_id"] for label in labels} - chosen)
+    extra = sorted(rng.sample(rest, min(max(size - len(chosen), 0), len(rest))))
+    chosen.update(extra)
+    return sorted(chosen), {"too_fast": too_fast, "annotators": per_annotator,
+                            "random": extra}
+
+
+def _current_labels(batch: Batch) -> list[dict]:
+    return list(FunctionalLabel.objects.filter(item__batch=batch, superseded_at=None)
+                .order_by("pk").values("pk", "item_id", "annotator_id", "too_fast"))
+
+
+@transaction.atomic(durable=True)
+def sample_draw(*, batch_id: int, seed: int | None = None) -> Sample:
+    """Draw the sample of a submitted batch's current round and queue its checks. Drawing
+    again for the same round returns the sample already drawn.
+
+    :raises ReviewConflict: if the batch is not waiting for its sample.
+    """
+    batch = batch_lock(batch_id)
+    existing = Sample.objects.filter(batch=batch, round=batch.round).first()
+    if existing is not None:
+        return existing
+    if batch.state != Batch.State.SUBMITTED:
+        raise ReviewConflict(f"Batch {batch.number} is {batch.state}; only a batch with all "
+                             "its labels is sampled.")
+    task = Task.objects.select_related("rule_version").get(pk=batch.task_id)
+    labels = _current_labels(batch)
+    batch_size = len({label["item_id"] for label in labels})
+    scheme, plan = plan_for(task=task, batch_size=batch_size)
+    seed = secrets.randbits(62) if seed is None else seed
+    item_ids, strata = draw(labels=labels, size=plan.sample_size, seed=seed)
+    sample = Sample.objects.create(
+        batch=batch, round=batch.round, scheme=scheme, severity=plan.severity,
+        aql=task.rule_version.aql if scheme == Sample.Scheme.ISO_2859_1 else "",
+        inspection_level=task.rule_version.inspection_level
+        if scheme == Sample.Scheme.ISO_2859_1 else "",
+        code_letter=plan.code_letter, batch_size=batch_size, plan_size=plan.sample_size,
+        accept=plan.accept, reject=plan.reject, seed=seed, item_ids=item_ids, strata=strata,
+        drawn_at=timezone.now())
+    chosen = set(item_ids)
+    SampleCheck.objects.bulk_create([
+        SampleCheck(sample=sample, item_id=label["item_id"], label_id=label["pk"],
+                    annotator_id=label["annotator_id"], too_fast=label["too_fast"])
+        for label in labels if label["item_id"] in chosen])
+    batch_transition(actor=None, batch=batch, to=Batch.State.IN_REVIEW,
+                     data={"sample": sample.pk, "items": len(item_ids)})
+    record_event(actor=None, action="sample.drawn", target=sample,
+                 data={"batch": batch.pk, "round": batch.round, "seed": seed,
+                       "scheme": scheme, "severity": plan.severity,
+                       "code_letter": plan.code_letter, "plan_size": plan.sample_size,
+                       "accept": plan.accept, "reject": plan.reject, "items": len(item_ids)})
+    return sample
+
+
+def sample_redraw(*, sample: Sample) -> list[int]:
+    """Draw again from the stored seed and plan, for anyone who wants to verify a sample."""
+    # The labels current when the sample was drawn.
+    labels = list(FunctionalLabel.objects.filter(
+        item__batch=sample.batch, submitted_at__lte=sample.drawn_at)
+        .exclude(superseded_at__lte=sample.drawn_at)
+        .values("item_id", "annotator_id", "too_fast"))
+    item_ids, _ = draw(labels=labels, size=sample.plan_size, seed=sample.seed)
+    return item_ids
+
+
+def batches_sample_due() -> list[int]:
+    """Mark complete batches submitted and enqueue their draws; for the periodic sweep."""
+    from ..tasks import draw_sample
+
+    return batches_mark_submitted(
+        on_submitted=lambda batch_id: draw_sample.delay(batch_id=batch_id))

@@ -1,0 +1,25 @@
+from celery import shared_task
+
+from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
+
+
+@shared_task
+def sample_complete_batches() -> int:
+    return len(batches_sample_due())
+
+
+@shared_task
+def draw_sample(*, batch_id: int) -> int:
+    return sample_draw(batch_id=batch_id).pk
+
+
+@shared_task
+def evaluate_quality(*, user_id: int, kind: str) -> int | None:
+    signal = quality_evaluate(user_id=user_id, kind=kind)
+    return signal.pk if signal else None
+
+
+@shared_task
+def run_export(*, job_id: int) -> dict:
+    job = export_job_run(job_id=job_id)
+    return {"job_id": job.pk, "status": job.status, "rows": job.rows_done}

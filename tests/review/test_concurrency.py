@@ -1,0 +1,63 @@
+import pytest
+
+from annotation.models import Batch
+from annotators.models import Role
+from review.models import Sample, SampleCheck
+from review.services import safety_label_approve, sample_draw
+from safety_labels.models import SafetyApproval, SafetyLabel
+from safety_labels.services import SafetyDecisionConflict
+from tests.annotation_setup import join, make_task
+from tests.conftest import make_person
+from tests.review.test_safety_approvals import safety_setup
+from tests.review_setup import label_everything
+from tests.rules.services.test_concurrency import run_together
+
+pytestmark = [pytest.mark.postgres,
+              pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                                    serialized_rollback=True)]
+
+
+class TestConcurrentApprovals:
+    def test_two_reviewers_at_once_make_the_two_approvals_needed(self, manager):
+        task, _, (first, second) = safety_setup(manager, name="Both", items=1, approvals=2)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+
+        outcomes = run_together(
+            lambda: safety_label_approve(reviewer=first, label_id=label.pk).status,
+            lambda: safety_label_approve(reviewer=second, label_id=label.pk).status)
+
+        assert sorted(outcomes) == ["approved", "submitted"]
+        label.refresh_from_db()
+        assert label.status == "approved"
+        assert SafetyApproval.objects.filter(label=label).count() == 2
+
+    def test_one_reviewer_twice_at_once_counts_once(self, manager):
+        task, _, (first, _) = safety_setup(manager, name="Double", items=1, approvals=2)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+
+        outcomes = run_together(
+            *[lambda: safety_label_approve(reviewer=first, label_id=label.pk).status] * 3)
+
+        assert outcomes.count("submitted") == 1
+        assert sum(isinstance(o, SafetyDecisionConflict) for o in outcomes) == 2
+        label.refresh_from_db()
+        assert label.status == "submitted"
+        assert SafetyApproval.objects.filter(label=label).count() == 1
+
+
+class TestConcurrentDraws:
+    def test_two_draws_of_one_batch_make_one_sample(self, manager):
+        task = make_task(manager, kind="functional", name="Race draw", items=40,
+                         batch_size=40, minimum_seconds_per_item=0)
+        person = make_person("race.draw.ann", Role.ANNOTATOR)
+        join(manager, task, person)
+        label_everything(task, [person])
+        batch = Batch.objects.get(task=task)
+        Batch.objects.filter(pk=batch.pk).update(state="submitted")
+
+        outcomes = run_together(*[lambda: sample_draw(batch_id=batch.pk).pk] * 3)
+
+        assert len(set(outcomes)) == 1, outcomes
+        assert Sample.objects.filter(batch=batch).count() == 1
+        assert SampleCheck.objects.filter(sample__batch=batch).count() == \
+            len(Sample.objects.get(batch=batch).item_ids)

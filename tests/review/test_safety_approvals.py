@@ -1,0 +1,129 @@
+import pytest
+
+from annotation.models import Item
+from annotation.services import lease_next
+from annotators.models import Role
+from annotators.services import credential_suspend
+from audit.models import AuditEvent
+from review.services import (
+    export_rows,
+    safety_approval_next,
+    safety_label_approve,
+    safety_label_escalate_to_manager,
+    safety_label_reject,
+    safety_label_rule,
+)
+from review.services.common import NotAReviewer, ReviewInvalid, ReviewRefused
+from safety_labels.models import SafetyApproval, SafetyLabel
+from safety_labels.services import SafetyDecisionConflict
+from tests.annotation_setup import join, make_task
+from tests.conftest import make_person
+from tests.review_setup import label_everything
+
+pytestmark = pytest.mark.django_db(databases=["default", "safety"])
+
+
+def safety_setup(manager, *, name: str, items: int = 3, approvals: int = 1, reviewers: int = 2):
+    task = make_task(manager, kind="safety", name=name, items=items,
+                     required_approvals=approvals, minimum_seconds_per_item=0)
+    annotator = make_person(f"{name.lower()}.ann", Role.ANNOTATOR)
+    join(manager, task, annotator)
+    label_everything(task, [annotator])
+    people = [make_person(f"{name.lower()}.rev{n}", Role.REVIEWER) for n in range(reviewers)]
+    for person in people:
+        join(manager, task, person, "review")
+    return task, annotator, people
+
+
+class TestApprovals:
+    def test_a_label_without_approval_is_never_exported(self, manager):
+        task, _, _ = safety_setup(manager, name="Zero")
+        assert SafetyLabel.objects.filter(task_id=task.pk).count() == 3
+        assert list(export_rows(task)) == []
+
+    def test_one_approval_of_one_needed_exports_the_label(self, manager):
+        task, _, (first, _) = safety_setup(manager, name="One")
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        assert safety_label_approve(reviewer=first, label_id=label.pk).status == "approved"
+        rows = list(export_rows(task))
+        assert [row["item_id"] for row in rows] == [label.item_id]
+        assert rows[0]["review_outcome"] == "approved by 1 reviewer(s)"
+        assert AuditEvent.objects.filter(action="safety_label.approve",
+                                         data__label=label.pk).exists()
+
+    def test_two_needed_from_distinct_reviewers_and_one_reviewer_counts_once(self, manager):
+        task, _, (first, second) = safety_setup(manager, name="Two", approvals=2)
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        assert safety_label_approve(reviewer=first, label_id=label.pk).status == "submitted"
+        with pytest.raises(SafetyDecisionConflict, match="counts once"):
+            safety_label_approve(reviewer=first, label_id=label.pk)
+        assert list(export_rows(task)) == []
+        assert safety_approval_next(reviewer=first, task_id=task.pk).pk != label.pk
+        assert safety_label_approve(reviewer=second, label_id=label.pk).status == "approved"
+        assert len(list(export_rows(task))) == 1
+
+    def test_the_annotator_never_approves_their_own_label(self, manager):
+        task, annotator, _ = safety_setup(manager, name="Self")
+        label = SafetyLabel.objects.filter(task_id=task.pk).first()
+        with pytest.raises(NotAReviewer):
+            safety_label_approve(reviewer=annotator, label_id=label.pk)
+        # Even a row forced into the store does not make the label exportable.
+        SafetyApproval.objects.create(label=label, reviewer_id=annotator.pk,
+                                      decision="approve", created_at=label.submitted_at)
+        SafetyLabel.objects.filter(pk=label.pk).update(status="approved")
+        assert list(export_rows(task)) == []
+
+    def test_a_suspended_reviewer_neither_approves_nor_counts(self, manager):
+        task, _, (first, _second) = safety_setup(manager, name="Suspended")
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        safety_label_approve(reviewer=first, label_id=label.pk)
+        assert len(list(export_rows(task))) == 1
+        credential_suspend(actor=manager, reason="Under audit",
+                           credential_id=first.credentials.get(kind="safety_review").pk)
+        assert list(export_rows(task)) == []
+        other = SafetyLabel.objects.filter(task_id=task.pk, status="submitted").first()
+        with pytest.raises(ReviewRefused):
+            safety_label_approve(reviewer=first, label_id=other.pk)
+
+    def test_a_rejection_sends_the_item_back_for_a_new_label(self, manager):
+        task, annotator, (first, _) = safety_setup(manager, name="Reject")
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        with pytest.raises(ReviewInvalid, match="Say why"):
+            safety_label_reject(reviewer=first, label_id=label.pk, comment=" ")
+        assert safety_label_reject(reviewer=first, label_id=label.pk,
+                                   comment="A.2.b applies").status == "rejected"
+        item = Item.objects.get(pk=label.item_id)
+        assert (item.open_slots, item.labels_done) == (1, 0)
+        lease = lease_next(user=annotator, task_id=task.pk)
+        assert lease.item_id == item.pk
+        assert list(export_rows(task)) == []
+
+    def test_disagreement_goes_to_a_manager_who_rules(self, manager):
+        task, _, (first, second) = safety_setup(manager, name="Disagree", approvals=2)
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        safety_label_approve(reviewer=first, label_id=label.pk)
+        assert safety_label_reject(reviewer=second, label_id=label.pk,
+                                   comment="Not safe").status == "escalated"
+        with pytest.raises(NotAReviewer):
+            safety_label_rule(manager=first, label_id=label.pk, decision="approve",
+                              comment="Mine")
+        ruled = safety_label_rule(manager=manager, label_id=label.pk, decision="approve",
+                                  comment="The rejection misread A.3.c")
+        # The ruling is not an approval: one reviewer approved, two are needed.
+        assert ruled.status == "submitted"
+        assert list(export_rows(task)) == []
+        third = make_person("disagree.rev2", Role.REVIEWER)
+        join(manager, task, third, "review")
+        assert safety_label_approve(reviewer=third, label_id=label.pk).status == "approved"
+        assert len(list(export_rows(task))) == 1
+
+    def test_a_reviewer_may_escalate_and_a_manager_may_reject(self, manager):
+        task, _, (first, _) = safety_setup(manager, name="Escalate")
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        safety_label_escalate_to_manager(reviewer=first, label_id=label.pk,
+                                         comment="Unsure between A.1.c and A.1.d")
+        assert safety_approval_next(reviewer=first, task_id=task.pk).pk != label.pk
+        ruled = safety_label_rule(manager=manager, label_id=label.pk, decision="reject",
+                                  comment="It is A.1.c")
+        assert ruled.status == "rejected"
+        assert Item.objects.get(pk=label.item_id).open_slots == 1
