@@ -11,6 +11,7 @@ from annotation.urls import api_urlpatterns as annotation_api
 from annotators.urls import api_urlpatterns as workforce_api
 from config import views
 from config.api import api_not_found
+from review.urls import api_urlpatterns as review_api
 from rules.urls import api_urlpatterns as rules_api
 
 # Swagger UI adds <style> elements at run time; styles only, and only on this page.
@@ -22,6 +23,7 @@ api_v1 = [
     path("", include((rules_api, "rules"), namespace="rules")),
     path("", include((workforce_api, "workforce"), namespace="workforce")),
     path("", include((annotation_api, "annotation"), namespace="annotation")),
+    path("", include((review_api, "review"), namespace="review")),
 ]
 
 urlpatterns = [

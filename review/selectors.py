@@ -61,6 +61,17 @@ def sample_get_for_actor(*, actor: AbstractBaseUser, sample_id: int) -> Sample:
     return sample
 
 
+def sample_check_get_for_reviewer(*, actor: AbstractBaseUser, check_id: int) -> SampleCheck:
+    """A sampled label of a task the actor reviews; 404 otherwise."""
+    check = SampleCheck.objects.select_related("sample__batch").filter(pk=check_id).first()
+    if check is None:
+        raise Http404("No such check among yours.")
+    task = task_get_for_actor(actor=actor, task_id=check.sample.batch.task_id)
+    if membership_function(actor=actor, task=task) != Membership.Function.REVIEW:
+        raise Http404("No such check among yours.")
+    return check
+
+
 def batch_board(*, task: Task) -> list[dict]:
     """Each batch with its state, round, the progress of its latest sample and its latest
     decision."""

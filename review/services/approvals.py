@@ -73,22 +73,23 @@ def _after_decision(*, actor: AbstractBaseUser, label: SafetyLabel, approval: Sa
 def safety_label_approve(*, reviewer: AbstractBaseUser, label_id: int,
                          comment: str = "") -> SafetyLabel:
     """Approve a label; it is approved once the task's number of reviewers did."""
-    return _decide(reviewer, label_id, SafetyApproval.Decision.APPROVE,
-                   _comment(comment, required=False, what="approve"))
+    return _decide(reviewer, label_id, SafetyApproval.Decision.APPROVE, comment,
+                   required=False)
 
 
 def safety_label_reject(*, reviewer: AbstractBaseUser, label_id: int,
                         comment: str) -> SafetyLabel:
     """Reject a label with a reason: its item goes back for a new label, unless another
     reviewer approved it, when the label goes to a manager."""
-    return _decide(reviewer, label_id, SafetyApproval.Decision.REJECT,
-                   _comment(comment, required=True, what="reject the label"))
+    return _decide(reviewer, label_id, SafetyApproval.Decision.REJECT, comment,
+                   required=True)
 
 
-def _decide(reviewer: AbstractBaseUser, label_id: int, decision: str,
-            comment: str) -> SafetyLabel:
+def _decide(reviewer: AbstractBaseUser, label_id: int, decision: str, comment: str, *,
+            required: bool) -> SafetyLabel:
     label, task = _label_and_task(label_id)
     check_reviewer(user=reviewer, task=task)
+    comment = _comment(comment, required=required, what="reject the label")
     label, approval = safety_label_decide(
         label_id=label.pk, reviewer_id=reviewer.pk, decision=decision, comment=comment,
         required_approvals=max(task.required_approvals, 1), now=timezone.now())

@@ -10,14 +10,19 @@ as they exist; one meant to be open must be named, with its methods, in the list
 import re
 
 import pytest
+from django.test import TestCase
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 
 from annotation.services import lease_next
 from annotators.models import Role
+from review.models import Sample
+from review.services import export_job_create
 from rules.services import rule_version_publish
+from safety_labels.models import SafetyLabel
 from tests.annotation_setup import join, make_task
 from tests.conftest import make_person
+from tests.review_setup import check_all, label_everything, review_task
 from tests.rules.conftest import make_functional_draft, make_safety_draft
 from tests.workforce import KIND, complete_training, take_exam
 
@@ -119,9 +124,19 @@ def objects(manager, workforce) -> dict[str, dict[str, str]]:
     task = make_task(manager, kind="functional", name="Net task", items=2)
     join(manager, task, other)
     lease = lease_next(user=other, task_id=task.pk)
+    # A reviewed batch, a safety label and an export, all of tasks the walkers are not in.
+    reviewed, _, checker = review_task(manager, name="Net review", items=6, batch_size=6)
+    check_all(checker, reviewed)
+    sample = Sample.objects.get(batch__task=reviewed)
+    safety = make_task(manager, kind="safety", name="Net safety", items=1,
+                       minimum_seconds_per_item=0)
+    join(manager, safety, other)
+    label_everything(safety, [other])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        export = export_job_create(actor=manager, task_id=reviewed.pk, format="jsonl")
     workforce_values = {
         "task_id": str(task.pk), "item_id": str(lease.item_id), "lease_id": str(lease.pk),
-        "membership_id": str(other.memberships.get().pk),
+        "membership_id": str(other.memberships.get(task=task).pk),
         "job_id": str(task.imports.get().pk),
         "course_id": str(workforce["course"].pk),
         "module_id": str(workforce["course"].modules.first().pk),
@@ -129,6 +144,10 @@ def objects(manager, workforce) -> dict[str, dict[str, str]]:
         "attempt_id": str(attempt.pk),
         "credential_id": str(other.credentials.get(kind=KIND).pk),
         "user_id": str(other.pk), "kind": KIND, "action": "suspend",
+        "sample_id": str(sample.pk), "check_id": str(sample.checks.first().pk),
+        "decision_id": str(sample.decision.pk),
+        "label_id": str(SafetyLabel.objects.get(task_id=safety.pk).pk),
+        "export_id": str(export.pk),
     }
     return {
         "published": {"version_id": str(published.pk), "rule_set_id": str(published.rule_set_id),
@@ -143,7 +162,8 @@ def test_the_walk_finds_the_projects_urls():
 
     assert {"home", "compliance:home", "api:rules:rule-version-publish",
             "rules:rule-version-edit", "admin:index", "workforce:people",
-            "api:workforce:credential-suspend"} <= names
+            "api:workforce:credential-suspend", "review:batch-board",
+            "api:review:safety-label-approve", "api:review:export-download"} <= names
     assert len(names) > 40
 
 

@@ -1,0 +1,341 @@
+"""The review API: samples and their checks, batch decisions, safety approvals, quality
+signals and exports. Reviewers reach only the tasks they review; managers reach all."""
+
+from django.contrib.auth import get_user_model
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotation.api import ItemSerializer
+from annotation.selectors import task_get_for_actor
+from config.api import paginated_response
+
+from . import selectors, services
+from .export_formats import FORMATS
+from .models import ExportJob, SampleCheck
+
+
+class SampleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    batch = serializers.IntegerField(source="batch_id")
+    batch_number = serializers.IntegerField(source="batch.number")
+    round = serializers.IntegerField()
+    scheme = serializers.CharField()
+    severity = serializers.CharField()
+    aql = serializers.CharField()
+    inspection_level = serializers.CharField()
+    code_letter = serializers.CharField()
+    batch_size = serializers.IntegerField()
+    plan_size = serializers.IntegerField()
+    accept = serializers.IntegerField()
+    reject = serializers.IntegerField()
+    seed = serializers.IntegerField()
+    item_ids = serializers.ListField(child=serializers.IntegerField())
+    strata = serializers.JSONField()
+    drawn_at = serializers.DateTimeField()
+    checks_total = serializers.IntegerField(required=False)
+    checks_done = serializers.IntegerField(required=False)
+
+
+class SampleListApi(APIView):
+    @extend_schema(responses=SampleSerializer(many=True),
+                   summary="Samples of a task's batches, newest first")
+    def get(self, request: Request, task_id: int) -> Response:
+        task = selectors.task_get_for_review_reader(actor=request.user, task_id=task_id)
+        return paginated_response(self, request, selectors.sample_list_for_task(task=task),
+                                  SampleSerializer)
+
+
+class SampleDetailApi(APIView):
+    @extend_schema(responses=inline_serializer("SampleDetail", {
+        "sample": SampleSerializer(), "redrawn_item_ids": serializers.ListField(
+            child=serializers.IntegerField()), "redraw_matches": serializers.BooleanField()}),
+        summary="A sample with its plan and seed, drawn again to show it reproduces")
+    def get(self, request: Request, sample_id: int) -> Response:
+        sample = selectors.sample_get_for_actor(actor=request.user, sample_id=sample_id)
+        redrawn = services.sample_redraw(sample=sample)
+        return Response({"sample": SampleSerializer(sample).data, "redrawn_item_ids": redrawn,
+                         "redraw_matches": redrawn == sample.item_ids})
+
+
+class SampleCheckSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sample = serializers.IntegerField(source="sample_id")
+    batch_number = serializers.IntegerField(source="sample.batch.number")
+    rule_version = serializers.IntegerField(source="label.rule_version_id")
+    item = ItemSerializer()
+    label = serializers.JSONField(source="label.payload")
+    too_fast = serializers.BooleanField()
+    verdict = serializers.CharField()
+    note = serializers.CharField()
+    risk_codes = serializers.ListField(child=serializers.CharField())
+    checked_at = serializers.DateTimeField()
+
+
+class SampleCheckNextApi(APIView):
+    @extend_schema(request=None, responses={200: SampleCheckSerializer, 204: None},
+                   summary="Take the next sampled label to check (204 when none is waiting)")
+    def post(self, request: Request, task_id: int) -> Response:
+        check = services.sample_check_next(reviewer=request.user, task_id=task_id)
+        if check is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(SampleCheckSerializer(check).data)
+
+
+class SampleCheckVerdictApi(APIView):
+    class VerdictInputSerializer(serializers.Serializer):
+        verdict = serializers.ChoiceField(choices=SampleCheck.Verdict.choices)
+        note = serializers.CharField(required=False, allow_blank=True, default="",
+                                     max_length=5000)
+        risk_codes = serializers.ListField(child=serializers.CharField(max_length=8),
+                                           required=False, default=list, max_length=31)
+
+    @extend_schema(request=VerdictInputSerializer, responses=SampleCheckSerializer,
+                   summary="Record a verdict on a sampled label; the last one decides the batch")
+    def post(self, request: Request, check_id: int) -> Response:
+        selectors.sample_check_get_for_reviewer(actor=request.user, check_id=check_id)
+        serializer = self.VerdictInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        check = services.sample_check_record(reviewer=request.user, check_id=check_id,
+                                             **serializer.validated_data)
+        return Response(SampleCheckSerializer(check).data)
+
+
+class DecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    batch = serializers.IntegerField(source="batch_id")
+    batch_number = serializers.IntegerField(source="batch.number")
+    sample = serializers.IntegerField(source="sample_id")
+    round = serializers.IntegerField(source="sample.round")
+    outcome = serializers.CharField()
+    items_checked = serializers.IntegerField()
+    labels_checked = serializers.IntegerField()
+    items_inaccurate = serializers.IntegerField()
+    items_illegal = serializers.IntegerField()
+    accept = serializers.IntegerField()
+    reject = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+    evidence = serializers.JSONField()
+    decided_at = serializers.DateTimeField()
+
+
+class DecisionListApi(APIView):
+    @extend_schema(responses=DecisionSerializer(many=True),
+                   summary="Batch decisions of a task with their numbers and evidence")
+    def get(self, request: Request, task_id: int) -> Response:
+        task = selectors.task_get_for_review_reader(actor=request.user, task_id=task_id)
+        return paginated_response(self, request, selectors.decision_list_for_task(task=task),
+                                  DecisionSerializer)
+
+
+class DecisionDetailApi(APIView):
+    @extend_schema(responses=DecisionSerializer, summary="One batch decision")
+    def get(self, request: Request, decision_id: int) -> Response:
+        decision = selectors.decision_get_for_actor(actor=request.user,
+                                                    decision_id=decision_id)
+        return Response(DecisionSerializer(decision).data)
+
+
+class SafetyLabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField(source="task_id")
+    item = serializers.IntegerField(source="item_id")
+    rule_version = serializers.IntegerField(source="rule_version_id")
+    risk_codes = serializers.ListField(child=serializers.CharField())
+    no_risk = serializers.BooleanField()
+    spans = serializers.JSONField()
+    note = serializers.CharField()
+    too_fast = serializers.BooleanField()
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
+class SafetyApprovalNextApi(APIView):
+    @extend_schema(request=None, responses={200: inline_serializer("SafetyLabelToReview", {
+        "label": SafetyLabelSerializer(), "item": ItemSerializer()}), 204: None},
+        summary="The next safety label awaiting your approval (204 when none)")
+    def post(self, request: Request, task_id: int) -> Response:
+        label = services.safety_approval_next(reviewer=request.user, task_id=task_id)
+        if label is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        item = task_get_for_actor(actor=request.user, task_id=task_id).items.get(
+            pk=label.item_id)
+        return Response({"label": SafetyLabelSerializer(label).data,
+                         "item": ItemSerializer(item).data})
+
+
+class CommentInputSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="",
+                                    max_length=2000)
+
+
+class SafetyLabelApproveApi(APIView):
+    @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
+                   summary="Approve a safety label; it is approved once enough reviewers do")
+    def post(self, request: Request, label_id: int) -> Response:
+        serializer = CommentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        label = services.safety_label_approve(reviewer=request.user, label_id=label_id,
+                                              comment=serializer.validated_data["comment"])
+        return Response(SafetyLabelSerializer(label).data)
+
+
+class SafetyLabelRejectApi(APIView):
+    @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
+                   summary="Reject a safety label with a reason; its item is labelled again")
+    def post(self, request: Request, label_id: int) -> Response:
+        serializer = CommentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        label = services.safety_label_reject(reviewer=request.user, label_id=label_id,
+                                             comment=serializer.validated_data["comment"])
+        return Response(SafetyLabelSerializer(label).data)
+
+
+class SafetyLabelEscalateApi(APIView):
+    @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
+                   summary="Hand a safety label to a manager, saying why")
+    def post(self, request: Request, label_id: int) -> Response:
+        serializer = CommentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        label = services.safety_label_escalate_to_manager(
+            reviewer=request.user, label_id=label_id,
+            comment=serializer.validated_data["comment"])
+        return Response(SafetyLabelSerializer(label).data)
+
+
+class SafetyLabelAdjudicateApi(APIView):
+    class RulingInputSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=["approve", "reject"])
+        comment = serializers.CharField(max_length=2000)
+
+    @extend_schema(request=RulingInputSerializer, responses=SafetyLabelSerializer,
+                   summary="A manager's ruling on an escalated safety label")
+    def post(self, request: Request, label_id: int) -> Response:
+        if not request.user.has_perm(services.approvals.ADJUDICATE):
+            raise Http404("No such label among those you review.")
+        serializer = self.RulingInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        label = services.safety_label_rule(manager=request.user, label_id=label_id,
+                                           **serializer.validated_data)
+        return Response(SafetyLabelSerializer(label).data)
+
+
+class EscalatedListApi(APIView):
+    @extend_schema(responses=SafetyLabelSerializer(many=True),
+                   summary="Safety labels escalated to managers")
+    def get(self, request: Request) -> Response:
+        if not request.user.has_perm(services.approvals.ADJUDICATE):
+            raise Http404("No such page.")
+        return paginated_response(self, request, selectors.escalated_labels(),
+                                  SafetyLabelSerializer)
+
+
+class QualityListApi(APIView):
+    @extend_schema(responses=inline_serializer("QualityFigure", {
+        "user": serializers.IntegerField(), "username": serializers.CharField(),
+        "kind": serializers.CharField(), "measure": serializers.CharField(),
+        "value": serializers.FloatField(), "checks": serializers.IntegerField(),
+        "threshold": serializers.FloatField(allow_null=True)}, many=True),
+        summary="Each annotator's accuracy or rejection rate over the policy window")
+    def get(self, request: Request) -> Response:
+        selectors.require_quality_reader(request.user)
+        rows = [{"user": row["user"].pk, "username": row["user"].username,
+                 "kind": row["kind"].value, "measure": row["measure"],
+                 "value": float(row["value"]), "checks": row["checks"],
+                 "threshold": float(row["policy"].threshold) if row["policy"] else None}
+                for row in selectors.quality_overview()]
+        return Response({"count": len(rows), "results": rows})
+
+
+class QualitySignalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = serializers.IntegerField(source="user_id")
+    kind = serializers.CharField()
+    measure = serializers.CharField()
+    value = serializers.DecimalField(max_digits=5, decimal_places=4)
+    checks = serializers.IntegerField()
+    threshold = serializers.DecimalField(max_digits=4, decimal_places=3)
+    window_days = serializers.IntegerField()
+    evidence = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+
+class QualitySignalListApi(APIView):
+    @extend_schema(responses=QualitySignalSerializer(many=True),
+                   summary="Quality signals that suspended someone, with their evidence")
+    def get(self, request: Request) -> Response:
+        selectors.require_quality_reader(request.user)
+        user_id = request.query_params.get("user")
+        if user_id is not None and not user_id.isdigit():
+            raise Http404("No such person.")
+        if user_id and not get_user_model().objects.filter(pk=user_id).exists():
+            raise Http404("No such person.")
+        return paginated_response(
+            self, request, selectors.signal_list(user_id=int(user_id) if user_id else None),
+            QualitySignalSerializer)
+
+
+class ExportJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    task = serializers.IntegerField(source="task_id")
+    format = serializers.CharField()
+    status = serializers.CharField()
+    rows_total = serializers.IntegerField()
+    rows_done = serializers.IntegerField()
+    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField()
+
+
+class ExportListApi(APIView):
+    class ExportInputSerializer(serializers.Serializer):
+        format = serializers.ChoiceField(choices=ExportJob.Format.choices, default="jsonl")
+
+    @extend_schema(responses=ExportJobSerializer(many=True), summary="A task's exports")
+    def get(self, request: Request, task_id: int) -> Response:
+        task = task_get_for_actor(actor=request.user, task_id=task_id)
+        services.exports.require_export(request.user, task)
+        return paginated_response(self, request, selectors.export_list_for_task(task=task),
+                                  ExportJobSerializer)
+
+    @extend_schema(request=ExportInputSerializer, responses={202: ExportJobSerializer},
+                   summary="Export the labels that passed review; poll the job it returns")
+    def post(self, request: Request, task_id: int) -> Response:
+        task = task_get_for_actor(actor=request.user, task_id=task_id)
+        services.exports.require_export(request.user, task)
+        serializer = self.ExportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        job = services.export_job_create(actor=request.user, task_id=task.pk,
+                                         format=serializer.validated_data["format"])
+        job.refresh_from_db()
+        return Response(ExportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportDetailApi(APIView):
+    @extend_schema(responses=ExportJobSerializer, summary="Poll an export")
+    def get(self, request: Request, export_id: int) -> Response:
+        job = selectors.export_get_for_actor(actor=request.user, job_id=export_id)
+        services.exports.require_export(request.user, job.task)
+        return Response(ExportJobSerializer(job).data)
+
+
+def export_file_response(job: ExportJob) -> FileResponse:
+    fmt = FORMATS[job.format]
+    response = FileResponse(job.file.open("rb"), as_attachment=True,
+                            filename=f"task-{job.task_id}-export-{job.pk}.{fmt.extension}",
+                            content_type=fmt.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+class ExportDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes},
+                   summary="Download a finished export (recorded in the audit trail)")
+    def get(self, request: Request, export_id: int):
+        selectors.export_get_for_actor(actor=request.user, job_id=export_id)
+        job = services.export_job_download(actor=request.user, job_id=export_id)
+        return export_file_response(job)
