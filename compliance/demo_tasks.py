@@ -51,7 +51,8 @@ def _texts_safety(count: int) -> list[str]:
         topic=TOPICS[(n // len(SAFETY_SNIPPETS)) % len(TOPICS)]) for n in range(count)]
 
 
-def _task(manager, name: str, rule_set_name: str, texts: list[str], **fields) -> Task:
+def _task(manager, name: str, rule_set_name: str, texts: list[str], *, activate: bool = True,
+          **fields) -> Task:
     version = RuleVersion.objects.get(rule_set__name=rule_set_name, status="published")
     task = task_create(actor=manager, name=name, rule_version_id=version.pk, **fields)
     # JSONL, since an item's text may span several lines.
@@ -60,6 +61,8 @@ def _task(manager, name: str, rule_set_name: str, texts: list[str], **fields) ->
     job = import_job_create(actor=manager, task_id=task.pk, upload=SimpleUploadedFile(
         "items.jsonl", lines.encode()))
     import_job_run(job_id=job.pk)
+    if not activate:
+        return task
     return task_set_state(actor=manager, task_id=task.pk, state=Task.State.ACTIVE)
 
 

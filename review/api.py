@@ -15,7 +15,7 @@ from config.api import paginated_response
 
 from . import selectors, services
 from .export_formats import FORMATS
-from .models import ExportJob, SampleCheck
+from .models import ExportJob, QualityPolicy, SampleCheck
 
 
 class SampleSerializer(serializers.Serializer):
@@ -248,6 +248,38 @@ class QualityListApi(APIView):
                  "threshold": float(row["policy"].threshold) if row["policy"] else None}
                 for row in selectors.quality_overview()]
         return Response({"count": len(rows), "results": rows})
+
+
+class QualityPolicySerializer(serializers.Serializer):
+    kind = serializers.CharField(read_only=True)
+    threshold = serializers.DecimalField(max_digits=4, decimal_places=3, min_value=0,
+                                         max_value=1)
+    minimum_checks = serializers.IntegerField(min_value=1)
+    window_days = serializers.IntegerField(min_value=1, max_value=365)
+    enabled = serializers.BooleanField()
+
+
+class QualityPolicyListApi(APIView):
+    @extend_schema(responses=QualityPolicySerializer(many=True),
+                   summary="Quality policies, one per annotating credential")
+    def get(self, request: Request) -> Response:
+        selectors.require_quality_reader(request.user)
+        policies = QualityPolicy.objects.order_by("kind")
+        return Response({"count": len(policies),
+                         "results": QualityPolicySerializer(policies, many=True).data})
+
+
+class QualityPolicyDetailApi(APIView):
+    @extend_schema(request=QualityPolicySerializer(partial=True),
+                   responses=QualityPolicySerializer, summary="Change a quality policy")
+    def patch(self, request: Request, kind: str) -> Response:
+        if not request.user.has_perm("review.manage_quality"):
+            raise Http404("No such policy.")
+        serializer = QualityPolicySerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        policy = services.quality_policy_update(actor=request.user, kind=kind,
+                                                changes=serializer.validated_data)
+        return Response(QualityPolicySerializer(policy).data)
 
 
 class QualitySignalSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from safety_labels.models import SafetyLabel
 
 from . import selectors, services
 from .api import export_file_response
-from .models import ExportJob, SampleCheck
+from .models import ExportJob, QualityPolicy, SampleCheck
 from .services.approvals import ADJUDICATE
 from .services.exports import require_export
 
@@ -177,12 +177,32 @@ def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
         .select_related("item").order_by("item_id")})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def quality_list(request: HttpRequest) -> HttpResponse:
     selectors.require_quality_reader(request.user)
+    if request.method == "POST":
+        try:
+            services.quality_policy_update(
+                actor=request.user, kind=request.POST.get("kind", ""), changes={
+                    "threshold": request.POST.get("threshold", ""),
+                    "minimum_checks": int(request.POST.get("minimum_checks", "")),
+                    "window_days": int(request.POST.get("window_days", "")),
+                    "enabled": request.POST.get("enabled") == "on"})
+        except ApplicationError as error:
+            messages.error(request, error.message + "".join(
+                f" {field}: {' '.join(problems)}" for field, problems in
+                (error.detail or {}).items()))
+        except (ValueError, ArithmeticError):
+            messages.error(request, "Write the threshold as a share such as 0.900, and the "
+                                    "checks and days as whole numbers.")
+        else:
+            messages.success(request, "Policy saved.")
+        return redirect("review:quality-list")
     signals = Paginator(selectors.signal_list(), 20).get_page(request.GET.get("page"))
     return render(request, "review/quality_list.html", {
-        "rows": selectors.quality_overview(), "signals": signals})
+        "rows": selectors.quality_overview(), "signals": signals,
+        "policies": QualityPolicy.objects.order_by("kind"),
+        "can_edit": request.user.has_perm("review.manage_quality")})
 
 
 CHART_WIDTH, CHART_HEIGHT = 600, 200

@@ -10,13 +10,13 @@ from .approvals import (
 )
 from .checks import batch_decide, sample_check_next, sample_check_record
 from .exports import export_job_create, export_job_download, export_job_run, export_rows
-from .quality import quality_evaluate
+from .quality import quality_evaluate, quality_policy_update
 from .sampling import batches_sample_due, sample_draw, sample_redraw
 
 __all__ = [
     "batch_decide", "batches_sample_due", "export_job_create", "export_job_download",
-    "export_job_run", "export_rows", "quality_evaluate", "safety_approval_next",
-    "safety_label_approve", "safety_label_escalate_to_manager", "safety_label_reject",
-    "safety_label_rule", "sample_check_next", "sample_check_record", "sample_draw",
-    "sample_redraw",
+    "export_job_run", "export_rows", "quality_evaluate", "quality_policy_update",
+    "safety_approval_next", "safety_label_approve", "safety_label_escalate_to_manager",
+    "safety_label_reject", "safety_label_rule", "sample_check_next", "sample_check_record",
+    "sample_draw", "sample_redraw",
 ]

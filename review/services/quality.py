@@ -24,6 +24,7 @@ from safety_labels.models import SafetyLabel
 from safety_labels.services import safety_labels_withdraw
 
 from ..models import QualityPolicy, QualitySignal, SampleCheck
+from .common import ReviewInvalid, ReviewRefused
 
 EVIDENCE_ROWS = 200
 
@@ -103,3 +104,39 @@ def _return_work(*, user_id: int, kind: str) -> int:
         return functional_labels_supersede(label_ids=label_ids)
     lease_ids = safety_labels_withdraw(annotator_id=user_id)
     return safety_leases_supersede(lease_ids=lease_ids)
+
+
+POLICY_FIELDS = {"threshold", "minimum_checks", "window_days", "enabled"}
+
+
+@transaction.atomic(durable=True)
+def quality_policy_update(*, actor, kind: str, changes: dict) -> QualityPolicy:
+    """Change a quality policy: its threshold, the checks it needs, its window, or whether it
+    acts at all. Audited with the values before and after."""
+    if not actor.has_perm("review.manage_quality"):
+        raise ReviewRefused("Only managers set quality policies.")
+    policy = QualityPolicy.objects.select_for_update().filter(kind=kind).first()
+    if policy is None:
+        raise ReviewInvalid(f"No quality policy for {kind!r}; the annotating credentials "
+                            "have one each.")
+    unknown = set(changes) - POLICY_FIELDS
+    if unknown:
+        raise ReviewInvalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    errors = {}
+    threshold = changes.get("threshold", policy.threshold)
+    if not Decimal(0) <= Decimal(str(threshold)) <= 1:
+        errors["threshold"] = ["A share from 0 to 1, such as 0.900."]
+    if int(changes.get("minimum_checks", policy.minimum_checks)) < 1:
+        errors["minimum_checks"] = ["At least 1."]
+    if not 1 <= int(changes.get("window_days", policy.window_days)) <= 365:
+        errors["window_days"] = ["From 1 to 365 days."]
+    if errors:
+        raise ReviewInvalid("The policy has invalid values; see detail.", detail=errors)
+    before = {name: str(getattr(policy, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(policy, name, Decimal(str(value)) if name == "threshold" else value)
+    policy.save(update_fields=list(changes))
+    record_event(actor=actor, action="quality_policy.updated", target=policy,
+                 data={"kind": kind, "before": before,
+                       "after": {name: str(getattr(policy, name)) for name in changes}})
+    return policy

@@ -169,3 +169,21 @@ class TestQualityApi:
         assert as_user(manager).get(reverse("api:review:quality-signal-list")
                                     + "?user=abc").status_code == 404
         assert SafetyLabel.objects.count() == 0
+
+
+class TestQualityPolicyApi:
+    def test_a_manager_changes_a_policy_and_it_is_audited(self, manager, reviewer):
+        url = reverse("api:review:quality-policy-detail", args=["functional_annotate"])
+        client = as_user(manager)
+        bad = client.patch(url, json.dumps({"threshold": "1.5"}),
+                           content_type="application/json")
+        assert bad.status_code == 400
+        changed = client.patch(url, json.dumps({"threshold": "0.800", "minimum_checks": 10}),
+                               content_type="application/json")
+        assert changed.json()["threshold"] == "0.800"
+        assert AuditEvent.objects.filter(action="quality_policy.updated").count() == 1
+        assert as_user(reviewer).patch(url, json.dumps({"threshold": "0.1"}),
+                                       content_type="application/json").status_code == 404
+        listed = client.get(reverse("api:review:quality-policy-list")).json()["results"]
+        assert {row["kind"]: row["threshold"] for row in listed}["functional_annotate"] == \
+            "0.800"

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotators.models import Role
 from annotators.services import person_create
+from compliance.demo_review import seed_review
 from compliance.demo_rules import seed_rules
 from compliance.demo_tasks import seed_tasks
 from compliance.demo_workforce import seed_workforce
@@ -20,6 +21,7 @@ PEOPLE = [
     ("annotator.wang", "Wang Lei", Role.ANNOTATOR),
     ("annotator.zhao", "Zhao Min", Role.ANNOTATOR),
     ("annotator.liu", "Liu Yang", Role.ANNOTATOR),
+    ("annotator.ma", "Ma Li", Role.ANNOTATOR),
     ("reviewer.sun", "Sun Mei", Role.REVIEWER),
     ("reviewer.zhou", "Zhou Qiang", Role.REVIEWER),
 ]
@@ -53,7 +55,7 @@ class Command(BaseCommand):
 
         manager = user_model.objects.get(username=PEOPLE[0][0])
         rule_lines = (seed_rules(manager=manager) + seed_workforce(manager=manager)
-                      + seed_tasks(manager=manager))
+                      + seed_tasks(manager=manager) + seed_review(manager=manager))
 
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD})")
         for role_label, username, state in rows:
