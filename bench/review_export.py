@@ -389,10 +389,15 @@ def report_sampling(result: dict, task: Task, batch_size: int) -> None:
                                                                        high=Max("n"))
     states = dict(Batch.objects.filter(task=task).values("state").annotate(n=Count("pk"))
                   .values_list("state", "n"))
+    checks = SampleCheck.objects.filter(sample__in=samples)
+    too_fast = FunctionalLabel.objects.filter(task=task, too_fast=True).count()
+    per_annotator = checks.values("sample_id").annotate(n=Count("annotator_id", distinct=True))
     print(f"    samples: {samples.count()}, plan size {sizes['low']}–{sizes['high']}, "
-          f"checks per sample {drawn['low']}–{drawn['high']} (every too-fast label and one "
-          f"per annotator included), {SampleCheck.objects.filter(sample__in=samples).count()} "
-          f"checks queued; batch states {states}")
+          f"checks per sample {drawn['low']}–{drawn['high']}, {checks.count():,} checks "
+          f"queued; too-fast labels in a sample {checks.filter(too_fast=True).count()} of "
+          f"{too_fast}; annotators per sample at least "
+          f"{per_annotator.aggregate(low=Min('n'))['low']} of {ANNOTATORS}; batch states "
+          f"{states}")
 
 
 def report_export(result: dict, expected: int) -> None:
@@ -446,7 +451,8 @@ def main() -> None:
     analyse()
     loaded = time.perf_counter() - started
     print(f"database: {connection.vendor}; run {run}; functional labels in the database: "
-          f"{FunctionalLabel.objects.count():,}")
+          f"{FunctionalLabel.objects.count():,}; {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}")
     print(f"fixture: {len(sampled):,} submitted batches of {args.batch_size:,} items and "
           f"{args.export_rows:,} labels in {len(accepted):,} accepted batches, loaded in bulk "
           f"in {loaded:.0f} s")

@@ -11,12 +11,12 @@ USERNAMES = [username for username, _, _ in PEOPLE]
 
 
 class TestSeedDemo:
-    def test_creates_a_manager_four_annotators_and_two_reviewers(self, capsys):
+    def test_creates_a_manager_five_annotators_and_two_reviewers(self, capsys):
         call_command("seed_demo")
 
         users = get_user_model().objects.filter(username__in=USERNAMES)
         groups = sorted(user.groups.get().name for user in users)
-        assert groups == ["Annotators"] * 4 + ["Managers"] + ["Reviewers"] * 2
+        assert groups == ["Annotators"] * 5 + ["Managers"] + ["Reviewers"] * 2
         output = capsys.readouterr().out
         assert all(username in output for username in USERNAMES)
         assert "password" in output
@@ -74,22 +74,42 @@ class TestSeedDemoWorkforce:
 
 @pytest.mark.django_db(databases=["default", "safety"])
 class TestSeedDemoTasks:
-    def test_two_active_tasks_with_items_members_and_labels(self):
+    def test_active_tasks_of_both_kinds_with_items_members_and_labels(self):
         from annotation.models import FunctionalLabel, Membership, Task
         from safety_labels.models import SafetyLabel
 
         call_command("seed_demo")
 
         tasks = Task.objects.filter(state="active")
-        assert sorted(tasks.values_list("kind", flat=True)) == ["functional", "safety"]
+        assert sorted(tasks.values_list("kind", flat=True)) == ["functional", "functional",
+                                                                "safety"]
         for task in tasks:
-            assert task.items.count() >= 200
+            assert task.items.count() >= 150
             functions = set(task.memberships.values_list("function", flat=True))
             assert functions == {"annotate", "review"}
         pairs = Membership.objects.values_list("task_id", "user_id")
         assert len(pairs) == len(set(pairs))
         assert FunctionalLabel.objects.exists()
         assert SafetyLabel.objects.exists()
+
+    def test_review_has_batches_in_every_state_and_work_waiting(self):
+        from annotation.models import Batch
+        from review.models import BatchDecision, QualitySignal, SampleCheck
+        from safety_labels.models import SafetyLabel
+
+        call_command("seed_demo")
+
+        assert set(Batch.objects.values_list("state", flat=True)) >= {
+            "open", "annotating", "submitted", "in_review", "accepted", "invalidated"}
+        assert set(BatchDecision.objects.values_list("outcome", flat=True)) == {
+            "accepted", "rework", "invalidated"}
+        assert SampleCheck.objects.filter(verdict="").exists()
+        assert set(SafetyLabel.objects.values_list("status", flat=True)) >= {
+            "submitted", "approved", "rejected", "escalated"}
+        signal = QualitySignal.objects.get()
+        assert signal.user.username == "annotator.ma"
+        assert signal.evidence["checks"]
+        assert signal.user.credentials.get().status == "suspended"
 
     def test_a_functional_item_keeps_its_prompt_and_answers_together(self):
         from annotation.models import Item
