@@ -384,6 +384,8 @@ CELERY_BEAT_SCHEDULE: dict = {
                                 "schedule": 600.0},
     "sample-complete-batches": {"task": "review.tasks.sample_complete_batches",
                                 "schedule": 60.0},
+    "reconcile-safety-decisions": {"task": "review.tasks.reconcile_safety_decisions",
+                                   "schedule": 600.0},
 }
 
 # Exports name annotators by a keyed hash of their id; set this to keep the pseudonyms

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
+from .services.approvals import safety_decisions_reconcile
 
 
 @shared_task
@@ -23,3 +24,8 @@ def evaluate_quality(*, user_id: int, kind: str) -> int | None:
 def run_export(*, job_id: int) -> dict:
     job = export_job_run(job_id=job_id)
     return {"job_id": job.pk, "status": job.status, "rows": job.rows_done}
+
+
+@shared_task
+def reconcile_safety_decisions() -> int:
+    return safety_decisions_reconcile()

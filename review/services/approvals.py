@@ -5,12 +5,15 @@ Decisions are committed in the safety database first; the audit event and any ch
 (the item going back to the pool) follow right after.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from annotation.models import Task
 from annotation.services.rework import safety_leases_supersede
+from audit.models import AuditEvent
 from audit.services import record_event
 from safety_labels.models import SafetyApproval, SafetyLabel
 from safety_labels.services import (
@@ -127,3 +130,33 @@ def safety_label_rule(*, manager: AbstractBaseUser, label_id: int, decision: str
     _after_decision(actor=manager, label=label, approval=ruling,
                     action="safety_label.adjudicated")
     return label
+
+
+def safety_decisions_reconcile(*, since_hours: int = 48) -> int:
+    """Repair a crash between a decision's commit in the safety database and its follow-up
+    here: write the missing audit event, and send back the item of a rejected or withdrawn
+    label whose lease is still closed as labelled. Returns how many decisions were repaired."""
+    since = timezone.now() - timedelta(hours=since_hours)
+    approvals = list(SafetyApproval.objects.filter(created_at__gte=since)
+                     .select_related("label"))
+    audited = set(AuditEvent.objects.filter(
+        target_type="safety_approval", target_id__in=[str(a.pk) for a in approvals])
+        .values_list("target_id", flat=True))
+    repaired = 0
+    for approval in approvals:
+        if str(approval.pk) in audited:
+            continue
+        with transaction.atomic():
+            record_event(actor=None, action="safety_label.reconciled",
+                         target_type="safety_approval", target_id=approval.pk,
+                         data={"label": approval.label_id, "decision": approval.decision,
+                               "reviewer_id": approval.reviewer_id,
+                               "status": approval.label.status})
+        repaired += 1
+    withdrawn = list(SafetyLabel.objects.filter(
+        submitted_at__gte=since - timedelta(days=30),
+        status__in=[SafetyLabel.Status.REJECTED, SafetyLabel.Status.SUPERSEDED])
+        .values_list("lease_id", flat=True))
+    with transaction.atomic():
+        repaired += safety_leases_supersede(lease_ids=withdrawn)
+    return repaired

@@ -127,3 +127,28 @@ class TestApprovals:
                                   comment="It is A.1.c")
         assert ruled.status == "rejected"
         assert Item.objects.get(pk=label.item_id).open_slots == 1
+
+
+class TestReconciler:
+    def test_a_crash_after_the_safety_commit_is_repaired(self, manager, monkeypatch):
+        from review.services.approvals import safety_decisions_reconcile
+
+        task, _, (first, _) = safety_setup(manager, name="Crash", items=2)
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+
+        def crash(**kwargs):
+            raise RuntimeError("power cut")
+
+        monkeypatch.setattr("review.services.approvals._after_decision", crash)
+        with pytest.raises(RuntimeError):
+            safety_label_reject(reviewer=first, label_id=label.pk, comment="A.4.d applies")
+        assert SafetyLabel.objects.get(pk=label.pk).status == "rejected"
+        assert Item.objects.get(pk=label.item_id).open_slots == 0
+        monkeypatch.undo()
+
+        assert safety_decisions_reconcile() == 2
+        approval = SafetyApproval.objects.get(label=label)
+        assert AuditEvent.objects.filter(target_type="safety_approval",
+                                         target_id=str(approval.pk)).exists()
+        assert Item.objects.get(pk=label.item_id).open_slots == 1
+        assert safety_decisions_reconcile() == 0
