@@ -60,7 +60,7 @@ django.setup()
 
 from django.core.files.storage import default_storage  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import DatabaseError, connection, transaction  # noqa: E402
 from django.db.models import Count, Max, Min, Model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from psycopg import sql  # noqa: E402
@@ -246,9 +246,17 @@ def decide_accepted(task: Task, batch_ids: list[int]) -> None:
 
 
 def analyse() -> None:
+    """Give the planner statistics on the loaded tables, and flush the load to disk so that
+    the checkpoint it triggers does not fall into the measurements."""
     with connection.cursor() as cursor:
         for model in (Batch, Item, Lease, FunctionalLabel, Sample, BatchDecision):
             cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+        try:
+            with transaction.atomic():
+                cursor.execute("CHECKPOINT")
+        except DatabaseError:
+            # Needs a superuser or pg_checkpoint; without it the figures may include its I/O.
+            print("note: not allowed to run CHECKPOINT after loading")
 
 
 class QueryClock:
@@ -374,6 +382,10 @@ def report_sampling(result: dict, task: Task, batch_size: int) -> None:
           f"median {ms(median)}, p95 {ms(p95)}, max {ms(worst)} "
           f"(target < {SAMPLE_TARGET_MS} ms: {verdict(p95 * 1000 < SAMPLE_TARGET_MS)} at p95, "
           f"{verdict(worst * 1000 < SAMPLE_TARGET_MS)} at max)")
+    slow = [n + 1 for n, took in enumerate(result["took"]) if took * 1000 >= SAMPLE_TARGET_MS]
+    print(f"    calls at or over {SAMPLE_TARGET_MS} ms: {len(slow)} of {len(result['took'])}"
+          + (f" (calls number {', '.join(map(str, slow[:10]))}"
+             f"{', …' if len(slow) > 10 else ''})" if slow else ""))
     q_median, q_p95, q_worst = spread(result["query_seconds"])
     python = [total - db for total, db in zip(result["took"], result["query_seconds"],
                                               strict=True)]

@@ -176,6 +176,7 @@ class SafetyLabelApproveApi(APIView):
     @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
                    summary="Approve a safety label; it is approved once enough reviewers do")
     def post(self, request: Request, label_id: int) -> Response:
+        selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
         serializer = CommentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         label = services.safety_label_approve(reviewer=request.user, label_id=label_id,
@@ -187,6 +188,7 @@ class SafetyLabelRejectApi(APIView):
     @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
                    summary="Reject a safety label with a reason; its item is labelled again")
     def post(self, request: Request, label_id: int) -> Response:
+        selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
         serializer = CommentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         label = services.safety_label_reject(reviewer=request.user, label_id=label_id,
@@ -198,6 +200,7 @@ class SafetyLabelEscalateApi(APIView):
     @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
                    summary="Hand a safety label to a manager, saying why")
     def post(self, request: Request, label_id: int) -> Response:
+        selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
         serializer = CommentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         label = services.safety_label_escalate_to_manager(

@@ -176,6 +176,7 @@ class ExportJob(models.Model):
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,6 +3,7 @@ task's reviewers; quality figures and exports to managers."""
 
 from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,7 +17,6 @@ from annotators.models import CredentialKind
 from safety_labels.models import SafetyLabel
 
 from .models import BatchDecision, ExportJob, QualityPolicy, QualitySignal, Sample, SampleCheck
-from .services.quality import measure
 
 VIEW_QUALITY = "review.view_qualitysignal"
 
@@ -59,6 +59,17 @@ def sample_get_for_actor(*, actor: AbstractBaseUser, sample_id: int) -> Sample:
         raise Http404("No such sample.")
     task_get_for_review_reader(actor=actor, task_id=sample.batch.task_id)
     return sample
+
+
+def safety_label_get_for_reviewer(*, actor: AbstractBaseUser, label_id: int) -> SafetyLabel:
+    """A safety label of a task the actor reviews; 404 otherwise."""
+    task_id = SafetyLabel.objects.filter(pk=label_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise Http404("No such label among those you review.")
+    task = task_get_for_actor(actor=actor, task_id=task_id)
+    if membership_function(actor=actor, task=task) != Membership.Function.REVIEW:
+        raise Http404("No such label among those you review.")
+    return SafetyLabel.objects.get(pk=label_id)
 
 
 def sample_check_get_for_reviewer(*, actor: AbstractBaseUser, check_id: int) -> SampleCheck:
@@ -112,22 +123,34 @@ def require_quality_reader(actor: AbstractBaseUser) -> None:
 
 
 def quality_overview() -> list[dict]:
-    """Everyone who annotates a task, with their figure per annotating credential kind over
-    the kind's policy window."""
+    """Everyone with reviewed work, with their figure per annotating credential kind over
+    the kind's policy window: one grouped query per kind."""
     policies = {policy.kind: policy for policy in QualityPolicy.objects.all()}
-    annotators = (get_user_model().objects.filter(
-        memberships__function=Membership.Function.ANNOTATE).distinct().order_by("username"))
-    rows = []
-    for person in annotators:
-        for kind in (CredentialKind.FUNCTIONAL_ANNOTATE, CredentialKind.SAFETY_ANNOTATE):
-            policy = policies.get(kind)
-            result = measure(user_id=person.pk, kind=kind,
-                             window_days=policy.window_days if policy else 30)
-            if result.checks:
-                rows.append({"user": person, "kind": CredentialKind(kind),
-                             "measure": result.measure, "value": result.value,
-                             "checks": result.checks, "policy": policy})
-    return rows
+    now = timezone.now()
+
+    def since(kind: str):
+        policy = policies.get(kind)
+        return now - timedelta(days=policy.window_days if policy else 30)
+
+    figures = []
+    for row in (SampleCheck.objects.filter(
+            checked_at__gte=since(CredentialKind.FUNCTIONAL_ANNOTATE)).exclude(verdict="")
+            .values("annotator_id").annotate(
+                total=Count("pk"), good=Count("pk", filter=Q(verdict="accurate")))):
+        figures.append((row["annotator_id"], CredentialKind.FUNCTIONAL_ANNOTATE, "accuracy",
+                        row["good"], row["total"]))
+    for row in (SafetyLabel.objects.filter(
+            submitted_at__gte=since(CredentialKind.SAFETY_ANNOTATE),
+            status__in=[SafetyLabel.Status.APPROVED, SafetyLabel.Status.REJECTED])
+            .values("annotator_id").annotate(
+                total=Count("pk"), bad=Count("pk", filter=Q(status="rejected")))):
+        figures.append((row["annotator_id"], CredentialKind.SAFETY_ANNOTATE, "rejection_rate",
+                        row["bad"], row["total"]))
+    people = get_user_model().objects.in_bulk({user_id for user_id, *_ in figures})
+    rows = [{"user": people[user_id], "kind": CredentialKind(kind), "measure": measure_name,
+             "value": Decimal(count) / total, "checks": total, "policy": policies.get(kind)}
+            for user_id, kind, measure_name, count, total in figures if user_id in people]
+    return sorted(rows, key=lambda row: (row["user"].username, row["kind"]))
 
 
 def accuracy_by_week(*, user_id: int, weeks: int = 12) -> list[dict]:

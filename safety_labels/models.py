@@ -60,6 +60,7 @@ class SafetyApproval(models.Model):
     class Decision(models.TextChoices):
         APPROVE = "approve", "Approve"
         REJECT = "reject", "Reject"
+        ESCALATE = "escalate", "Escalate to a manager"
 
     label = models.ForeignKey(SafetyLabel, on_delete=models.PROTECT, related_name="approvals")
     reviewer_id = models.BigIntegerField()
@@ -71,7 +72,9 @@ class SafetyApproval(models.Model):
 
     class Meta:
         constraints = [
+            # One decision per reviewer; a manager may rule more than once.
             models.UniqueConstraint(fields=["label", "reviewer_id"],
+                                    condition=models.Q(adjudication=False),
                                     name="safety_approval_one_per_reviewer"),
         ]
 

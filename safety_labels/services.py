@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
 from config.errors import ApplicationError
 from rules.models import RiskCategory
@@ -108,14 +108,34 @@ def _standing_votes(label: SafetyLabel) -> list[str]:
     for decision, ruling in votes:
         if ruling:
             standing = [vote for vote in standing if vote != SafetyApproval.Decision.REJECT]
-        else:
+        elif decision != SafetyApproval.Decision.ESCALATE:
             standing.append(decision)
     return standing
 
 
+def counted_approvals(label: SafetyLabel, disqualified: set[int]) -> int:
+    """Distinct reviewers who approved the label, never its annotator, never a ruling, and
+    none of the ``disqualified`` (whose review credential is in question)."""
+    return (label.approvals.filter(adjudication=False, decision=SafetyApproval.Decision.APPROVE)
+            .exclude(reviewer_id=label.annotator_id).exclude(reviewer_id__in=disqualified)
+            .values("reviewer_id").distinct().count())
+
+
+def awaiting_approval(*, task_id: int, required: int, disqualified: set[int]):
+    """Labels of the task that need a reviewer's decision: those submitted, and those once
+    approved that no longer have enough counted approvals."""
+    counted = Count("approvals__reviewer_id", distinct=True, filter=Q(
+        approvals__adjudication=False, approvals__decision=SafetyApproval.Decision.APPROVE)
+        & ~Q(approvals__reviewer_id__in=disqualified))
+    return (SafetyLabel.objects.filter(task_id=task_id).annotate(counted=counted)
+            .filter(Q(status=SafetyLabel.Status.SUBMITTED)
+                    | Q(status=SafetyLabel.Status.APPROVED, counted__lt=required)))
+
+
 def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comment: str,
-                        required_approvals: int, now: datetime) -> tuple[SafetyLabel,
-                                                                         SafetyApproval]:
+                        required_approvals: int, now: datetime,
+                        disqualified: frozenset[int] = frozenset()) -> tuple[SafetyLabel,
+                                                                             SafetyApproval]:
     """Record one reviewer's approval or rejection under a lock on the label, and settle the
     label: approved once ``required_approvals`` distinct reviewers approve; rejected by a
     rejection when nobody approved yet; escalated when reviewers disagree.
@@ -125,13 +145,15 @@ def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comme
     """
     with transaction.atomic(using=SAFETY_DB):
         label = _lock_label(label_id)
-        if label.status != SafetyLabel.Status.SUBMITTED:
+        short = label.status == SafetyLabel.Status.APPROVED and \
+            counted_approvals(label, disqualified) < required_approvals
+        if label.status != SafetyLabel.Status.SUBMITTED and not short:
             raise SafetyDecisionConflict(
                 f"This label is {label.get_status_display().lower()}; it takes no more "
                 "decisions.")
         if label.annotator_id == reviewer_id:
             raise SafetyDecisionConflict("Nobody reviews their own label.")
-        if label.approvals.filter(reviewer_id=reviewer_id).exists():
+        if label.approvals.filter(reviewer_id=reviewer_id, adjudication=False).exists():
             raise SafetyDecisionConflict("You already decided on this label; a reviewer "
                                          "counts once.")
         approval = SafetyApproval.objects.create(label=label, reviewer_id=reviewer_id,
@@ -144,15 +166,18 @@ def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comme
             label.status = SafetyLabel.Status.ESCALATED
         elif rejections:
             label.status = SafetyLabel.Status.REJECTED
-        elif approvals >= required_approvals:
+        elif counted_approvals(label, disqualified) >= required_approvals:
             label.status = SafetyLabel.Status.APPROVED
+        else:
+            label.status = SafetyLabel.Status.SUBMITTED
         label.save(update_fields=["status"])
     return label, approval
 
 
 def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str,
-                          now: datetime) -> SafetyLabel:
-    """A reviewer unsure of a label hands it to a manager."""
+                          now: datetime) -> tuple[SafetyLabel, SafetyApproval]:
+    """A reviewer unsure of a label hands it to a manager; the request is kept as their
+    decision on the label."""
     with transaction.atomic(using=SAFETY_DB):
         label = _lock_label(label_id)
         if label.status != SafetyLabel.Status.SUBMITTED:
@@ -160,14 +185,20 @@ def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str,
                 f"This label is {label.get_status_display().lower()}; it cannot be escalated.")
         if label.annotator_id == reviewer_id:
             raise SafetyDecisionConflict("Nobody reviews their own label.")
+        if label.approvals.filter(reviewer_id=reviewer_id, adjudication=False).exists():
+            raise SafetyDecisionConflict("You already decided on this label.")
+        request = SafetyApproval.objects.create(
+            label=label, reviewer_id=reviewer_id, decision=SafetyApproval.Decision.ESCALATE,
+            comment=comment, created_at=now)
         label.status = SafetyLabel.Status.ESCALATED
         label.save(update_fields=["status"])
-    return label
+    return label, request
 
 
 def safety_label_adjudicate(*, label_id: int, manager_id: int, decision: str, comment: str,
-                            required_approvals: int, now: datetime) -> tuple[SafetyLabel,
-                                                                             SafetyApproval]:
+                            required_approvals: int, now: datetime,
+                            disqualified: frozenset[int] = frozenset(),
+                            ) -> tuple[SafetyLabel, SafetyApproval]:
     """A manager's ruling on an escalated label. Rejecting rejects it; approving overrules
     the rejections, and the label is approved once enough reviewers approved, or else waits
     for more reviewers. The ruling never counts as an approval itself."""
@@ -175,15 +206,18 @@ def safety_label_adjudicate(*, label_id: int, manager_id: int, decision: str, co
         label = _lock_label(label_id)
         if label.status != SafetyLabel.Status.ESCALATED:
             raise SafetyDecisionConflict("Only an escalated label is adjudicated.")
+        if label.annotator_id == manager_id or label.approvals.filter(
+                reviewer_id=manager_id, adjudication=False).exists():
+            raise SafetyDecisionConflict("You labelled or reviewed this label; another "
+                                         "manager rules on it.")
         ruling = SafetyApproval.objects.create(label=label, reviewer_id=manager_id,
                                                decision=decision, comment=comment,
                                                adjudication=True, created_at=now)
         if decision == SafetyApproval.Decision.REJECT:
             label.status = SafetyLabel.Status.REJECTED
         else:
-            approvals = label.approvals.filter(adjudication=False,
-                                               decision=SafetyApproval.Decision.APPROVE).count()
-            label.status = SafetyLabel.Status.APPROVED if approvals >= required_approvals \
+            label.status = SafetyLabel.Status.APPROVED \
+                if counted_approvals(label, disqualified) >= required_approvals \
                 else SafetyLabel.Status.SUBMITTED
         label.save(update_fields=["status"])
     return label, ruling

@@ -99,22 +99,17 @@ def batch_items_close(*, batch: Batch) -> int:
     return Item.objects.filter(batch=batch).update(open_slots=0)
 
 
-def unreviewed_functional_labels(*, user_id: int) -> list[int]:
-    """The person's current labels in batches not yet sampled (annotating or submitted)."""
-    return list(FunctionalLabel.objects.filter(
-        annotator_id=user_id, superseded_at=None,
-        item__batch__state__in=[Batch.State.ANNOTATING, Batch.State.SUBMITTED])
-        .values_list("pk", flat=True))
-
-
-def batches_reopen_for_labels(*, label_ids: list[int]) -> list[int]:
-    """Batches that were submitted but now miss labels go back to annotating."""
-    reopened = []
-    batch_ids = set(FunctionalLabel.objects.filter(pk__in=label_ids)
-                    .values_list("item__batch_id", flat=True))
-    for batch in Batch.objects.select_for_update().filter(
-            pk__in=batch_ids, state=Batch.State.SUBMITTED).order_by("pk"):
-        batch_transition(actor=None, batch=batch, to=Batch.State.ANNOTATING,
-                         data={"reason": "labels returned for re-annotation"})
-        reopened.append(batch.pk)
-    return reopened
+def functional_work_return(*, user_id: int) -> int:
+    """Send the person's current labels in batches not yet sampled (annotating or
+    submitted) back to the pool; a submitted batch goes back to annotating. The batches are
+    locked first, so that none is sampled meanwhile. Returns how many labels went back."""
+    mine = FunctionalLabel.objects.filter(annotator_id=user_id, superseded_at=None)
+    batches = list(Batch.objects.select_for_update().filter(
+        pk__in=mine.values("item__batch_id"),
+        state__in=[Batch.State.ANNOTATING, Batch.State.SUBMITTED]).order_by("pk"))
+    for batch in batches:
+        if batch.state == Batch.State.SUBMITTED:
+            batch_transition(actor=None, batch=batch, to=Batch.State.ANNOTATING,
+                             data={"reason": "labels returned for re-annotation"})
+    label_ids = list(mine.filter(item__batch__in=batches).values_list("pk", flat=True))
+    return functional_labels_supersede(label_ids=label_ids)

@@ -5,6 +5,7 @@ Every action re-checks, when it happens, the person's function in the task, an a
 credential of the right kind, and their acknowledgement of the task's rule version.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,8 @@ from safety_labels.selectors import safety_labels_for_leases
 from safety_labels.services import safety_label_submit
 
 from ..models import FunctionalLabel, Item, Lease, Membership, Task
+
+logger = logging.getLogger(__name__)
 
 LIVE_OR_DONE = [Lease.State.ACTIVE, Lease.State.SUBMITTED, Lease.State.SKIPPED]
 
@@ -379,14 +382,24 @@ def leases_expire_due() -> int:
 
 def safety_labels_reconcile(*, since_hours: int = 48) -> int:
     """Close the leases of safety labels committed in the safety database whose lease here
-    was never closed (a crash between the two commits). Returns how many were repaired."""
+    was never closed (a crash between the two commits). Returns how many were repaired.
+
+    A label rejected or withdrawn since has sent its item back on purpose (its lease is
+    superseded); such labels are left alone."""
     since = timezone.now() - timedelta(hours=since_hours)
-    lease_ids = list(SafetyLabel.objects.filter(submitted_at__gte=since)
-                     .values_list("lease_id", flat=True))
+    lease_ids = list(SafetyLabel.objects.filter(submitted_at__gte=since).exclude(
+        status__in=[SafetyLabel.Status.REJECTED, SafetyLabel.Status.SUPERSEDED])
+        .values_list("lease_id", flat=True))
     unclosed = Lease.objects.filter(pk__in=lease_ids).exclude(
-        state=Lease.State.SUBMITTED).values_list("pk", "item_id")
+        state__in=[Lease.State.SUBMITTED, Lease.State.SUPERSEDED]).values_list("pk", "item_id")
     repaired = 0
     for lease_id, item_id in unclosed:
-        with transaction.atomic():
-            repaired += _close_submitted(lease_id, item_id)
+        try:
+            with transaction.atomic():
+                repaired += _close_submitted(lease_id, item_id)
+        except IntegrityError:
+            # One lease that cannot be closed (its item was handed out again meanwhile)
+            # must not stop the repair of the others.
+            logger.exception("Lease %s of a committed safety label could not be closed.",
+                             lease_id)
     return repaired

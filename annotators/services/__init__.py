@@ -4,6 +4,7 @@ from ..selectors import has_active_credential
 from .credentials import (
     CredentialTransitionRefused,
     assignment_schedule,
+    credential_qs_select_for_update,
     credential_reinstate,
     credential_revoke,
     credential_suspend,
@@ -30,8 +31,8 @@ from .training import training_confirm_module, training_open_module, training_st
 __all__ = [
     "AttemptRefused", "CredentialTransitionRefused", "UsernameTaken", "assignment_schedule",
     "attempt_answer", "attempt_grade_if_due", "attempt_start", "attempt_submit", "course_create",
-    "credential_reinstate", "credential_revoke", "credential_suspend", "exam_create",
-    "has_active_credential", "module_add", "person_create", "policy_update", "question_add",
-    "report_quality_failure", "training_confirm_module", "training_open_module",
-    "training_start", "workforce_sweep",
+    "credential_qs_select_for_update", "credential_reinstate", "credential_revoke",
+    "credential_suspend", "exam_create", "has_active_credential", "module_add",
+    "person_create", "policy_update", "question_add", "report_quality_failure",
+    "training_confirm_module", "training_open_module", "training_start", "workforce_sweep",
 ]

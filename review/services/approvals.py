@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from annotation.models import Task
@@ -17,12 +18,19 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from safety_labels.models import SafetyApproval, SafetyLabel
 from safety_labels.services import (
+    awaiting_approval,
     safety_label_adjudicate,
     safety_label_decide,
     safety_label_escalate,
 )
 
-from .common import NotAReviewer, ReviewInvalid, check_reviewer, task_for_review
+from .common import (
+    NotAReviewer,
+    ReviewInvalid,
+    check_reviewer,
+    disqualified_safety_reviewers,
+    task_for_review,
+)
 
 MAX_COMMENT = 2000
 ADJUDICATE = "review.adjudicate_safety_labels"
@@ -33,9 +41,11 @@ def safety_approval_next(*, reviewer: AbstractBaseUser, task_id: int) -> SafetyL
     decided on; None when there is none."""
     task = task_for_review(task_id)
     check_reviewer(user=reviewer, task=task)
-    return (SafetyLabel.objects.filter(task_id=task.pk, status=SafetyLabel.Status.SUBMITTED)
-            .exclude(annotator_id=reviewer.pk)
-            .exclude(approvals__reviewer_id=reviewer.pk)
+    decided = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=reviewer.pk,
+                                            adjudication=False)
+    return (awaiting_approval(task_id=task.pk, required=max(task.required_approvals, 1),
+                              disqualified=disqualified_safety_reviewers())
+            .exclude(annotator_id=reviewer.pk).exclude(Exists(decided))
             .order_by("submitted_at", "pk").first())
 
 
@@ -95,7 +105,8 @@ def _decide(reviewer: AbstractBaseUser, label_id: int, decision: str, comment: s
     comment = _comment(comment, required=required, what="reject the label")
     label, approval = safety_label_decide(
         label_id=label.pk, reviewer_id=reviewer.pk, decision=decision, comment=comment,
-        required_approvals=max(task.required_approvals, 1), now=timezone.now())
+        required_approvals=max(task.required_approvals, 1), now=timezone.now(),
+        disqualified=frozenset(disqualified_safety_reviewers()))
     _after_decision(actor=reviewer, label=label, approval=approval,
                     action=f"safety_label.{decision}")
     return label
@@ -106,12 +117,10 @@ def safety_label_escalate_to_manager(*, reviewer: AbstractBaseUser, label_id: in
     label, task = _label_and_task(label_id)
     check_reviewer(user=reviewer, task=task)
     comment = _comment(comment, required=True, what="escalate the label")
-    label = safety_label_escalate(label_id=label.pk, reviewer_id=reviewer.pk,
-                                  comment=comment, now=timezone.now())
-    with transaction.atomic():
-        record_event(actor=reviewer, action="safety_label.escalated",
-                     target_type="safety_label", target_id=label.pk,
-                     data={"task": label.task_id, "comment": comment})
+    label, request = safety_label_escalate(label_id=label.pk, reviewer_id=reviewer.pk,
+                                           comment=comment, now=timezone.now())
+    _after_decision(actor=reviewer, label=label, approval=request,
+                    action="safety_label.escalate")
     return label
 
 
@@ -126,7 +135,8 @@ def safety_label_rule(*, manager: AbstractBaseUser, label_id: int, decision: str
     comment = _comment(comment, required=True, what="rule so")
     label, ruling = safety_label_adjudicate(
         label_id=label.pk, manager_id=manager.pk, decision=decision, comment=comment,
-        required_approvals=max(task.required_approvals, 1), now=timezone.now())
+        required_approvals=max(task.required_approvals, 1), now=timezone.now(),
+        disqualified=frozenset(disqualified_safety_reviewers()))
     _after_decision(actor=manager, label=label, approval=ruling,
                     action="safety_label.adjudicated")
     return label

@@ -36,7 +36,8 @@ def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleChec
     stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
     labelled = FunctionalLabel.objects.filter(item_id=OuterRef("item_id"), annotator=reviewer)
     with transaction.atomic():
-        check = (SampleCheck.objects.select_for_update(skip_locked=True)
+        # Lock the check rows only: a claim on one label must not hide the whole sample.
+        check = (SampleCheck.objects.select_for_update(skip_locked=True, of=("self",))
                  .filter(sample__batch__task_id=task_id, verdict="",
                          sample__batch__state=Batch.State.IN_REVIEW)
                  .filter(Q(reviewer=None) | Q(claimed_at__lt=stale))
@@ -85,11 +86,15 @@ def sample_check_record(*, reviewer: AbstractBaseUser, check_id: int, verdict: s
 
     :raises ReviewConflict: if the check already has a verdict or another reviewer holds it.
     """
-    check = (SampleCheck.objects.select_for_update().select_related("sample")
-             .filter(pk=check_id).first())
-    if check is None:
+    found = SampleCheck.objects.filter(pk=check_id).values_list("sample__batch_id",
+                                                                 flat=True).first()
+    if found is None:
         raise NotAReviewer("No such check among yours.")
-    task = task_for_review(Batch.objects.get(pk=check.sample.batch_id).task_id)
+    # The batch lock orders verdicts of one sample, so that the last one decides once.
+    batch = batch_lock(found)
+    check = SampleCheck.objects.select_for_update(of=("self",)).select_related("sample") \
+        .get(pk=check_id)
+    task = task_for_review(batch.task_id)
     check_reviewer(user=reviewer, task=task)
     if check.verdict:
         raise ReviewConflict(f"This label was already checked ({check.verdict}).")

@@ -4,7 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import OuterRef
 
 from annotation.models import Membership, Task
-from annotators.models import CredentialKind
+from annotators.models import Credential, CredentialKind
 from annotators.selectors import active_credential_exists
 from config.errors import ApplicationError
 from rules.selectors import acknowledgement_exists
@@ -64,3 +64,14 @@ def task_for_review(task_id: int) -> Task:
     if task is None:
         raise NotAReviewer("No such task among those you review.")
     return task
+
+
+def disqualified_safety_reviewers() -> set[int]:
+    """Reviewers whose safety-review credential is suspended or revoked and who hold no
+    active one: their approvals no longer count."""
+    credentials = Credential.objects.filter(kind=CredentialKind.SAFETY_REVIEW)
+    active = set(credentials.filter(status=Credential.Status.ACTIVE)
+                 .values_list("user_id", flat=True))
+    return set(credentials.filter(status__in=[Credential.Status.SUSPENDED,
+                                              Credential.Status.REVOKED])
+               .values_list("user_id", flat=True)) - active

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import tempfile
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -15,19 +16,25 @@ from django.db.models import Max
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Item, Task
-from annotators.models import Credential, CredentialKind
 from audit.services import record_event
 from rules.models import RuleVersion
 from safety_labels.models import SafetyApproval, SafetyLabel
 
 from .. import export_formats
 from ..models import BatchDecision, ExportJob
-from .common import ExportNotAllowed, ReviewConflict, ReviewInvalid
+from .common import (
+    ExportNotAllowed,
+    ReviewConflict,
+    ReviewInvalid,
+    disqualified_safety_reviewers,
+)
 
 EXPORT_LABELS = "review.export_labels"
 EXPORT_SAFETY_LABELS = "review.export_safety_labels"
 CHUNK = 2000
 PROGRESS_EVERY = 5000
+# A job marked running for this long without finishing is taken over by the next run.
+STALE_MINUTES = 30
 
 
 def pseudonym(user_id: int) -> str:
@@ -76,17 +83,6 @@ def functional_rows(task: Task) -> Iterator[dict]:
         last = chunk[-1]["pk"]
 
 
-def _disqualified_reviewers() -> set[int]:
-    """Reviewers whose safety-review credential is suspended or revoked and who hold no
-    active one: their approvals no longer count."""
-    credentials = Credential.objects.filter(kind=CredentialKind.SAFETY_REVIEW)
-    active = set(credentials.filter(status=Credential.Status.ACTIVE)
-                 .values_list("user_id", flat=True))
-    return set(credentials.filter(status__in=[Credential.Status.SUSPENDED,
-                                              Credential.Status.REVOKED])
-               .values_list("user_id", flat=True)) - active
-
-
 def exportable_approvals(label: SafetyLabel, approvals: list[SafetyApproval],
                          disqualified: set[int]) -> list[SafetyApproval]:
     """Approvals that count: by distinct reviewers, none the annotator, none disqualified,
@@ -105,7 +101,7 @@ def exportable_approvals(label: SafetyLabel, approvals: list[SafetyApproval],
 def safety_rows(task: Task) -> Iterator[dict]:
     """Approved safety labels of the task that still have enough counted approvals."""
     required = max(task.required_approvals, 1)
-    disqualified = _disqualified_reviewers()
+    disqualified = disqualified_safety_reviewers()
     labels = SafetyLabel.objects.filter(task_id=task.pk, status=SafetyLabel.Status.APPROVED)
     # Ids cross from the safety database as values, never as a subquery.
     versions = _versions(set(labels.values_list("rule_version_id", flat=True).distinct()))
@@ -183,15 +179,19 @@ def export_job_run(*, job_id: int) -> ExportJob:
     changes nothing."""
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().select_related("task").get(pk=job_id)
-        if job.status in (ExportJob.Status.DONE, ExportJob.Status.RUNNING):
+        running = job.status == ExportJob.Status.RUNNING and job.started_at and \
+            job.started_at > timezone.now() - timedelta(minutes=STALE_MINUTES)
+        if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED) or running:
             return job
+        # Queued, or left running by a worker that died: (re)start it.
         job.status = ExportJob.Status.RUNNING
-        job.save(update_fields=["status"])
+        job.started_at = timezone.now()
+        job.save(update_fields=["status", "started_at"])
     task = job.task
+    counted = [0]
     try:
         job.rows_total = _count(task)
         ExportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
-        counted = [0]
 
         def progress(rows: Iterator[dict]) -> Iterator[dict]:
             for row in rows:
@@ -208,10 +208,14 @@ def export_job_run(*, job_id: int) -> ExportJob:
             name = f"task-{task.pk}-export-{job.pk}.{fmt.extension}"
             job.file.save(name, File(spool), save=False)
     except Exception as error:
-        ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportJob.Status.FAILED, finished_at=timezone.now(),
-            message=f"The export failed: {error.__class__.__name__}. Nothing was published; "
-                    "start it again.")
+        with transaction.atomic():
+            ExportJob.objects.filter(pk=job.pk).update(
+                status=ExportJob.Status.FAILED, finished_at=timezone.now(),
+                message=f"The export failed: {error.__class__.__name__}. Nothing was "
+                        "published; start it again.")
+            record_event(actor=None, action="export.failed", target=job,
+                         data={"task": task.pk, "error": error.__class__.__name__,
+                               "rows_done": counted[0]})
         raise
     with transaction.atomic():
         job.status = ExportJob.Status.DONE

@@ -10,15 +10,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from annotation.services.rework import (
-    batches_reopen_for_labels,
-    functional_labels_supersede,
-    safety_leases_supersede,
-    unreviewed_functional_labels,
-)
-from annotators.models import CredentialKind
+from annotation.services.rework import functional_work_return, safety_leases_supersede
+from annotators.models import Credential, CredentialKind
 from annotators.selectors import has_active_credential
-from annotators.services import report_quality_failure
+from annotators.services import credential_qs_select_for_update, report_quality_failure
 from audit.services import record_event
 from safety_labels.models import SafetyLabel
 from safety_labels.services import safety_labels_withdraw
@@ -76,7 +71,12 @@ def quality_evaluate(*, user_id: int, kind: str) -> QualitySignal | None:
     or None when the person passes, has too few checks, or holds no active credential."""
     policy = QualityPolicy.objects.filter(kind=kind, enabled=True).first()
     user = get_user_model().objects.filter(pk=user_id).first()
-    if policy is None or user is None or not has_active_credential(user, kind):
+    if policy is None or user is None:
+        return None
+    # Evaluations run once per verdict: the lock makes simultaneous ones suspend once.
+    if not credential_qs_select_for_update().filter(
+            user_id=user_id, kind=kind, status=Credential.Status.ACTIVE).exists() or \
+            not has_active_credential(user, kind):
         return None
     result = measure(user_id=user_id, kind=kind, window_days=policy.window_days)
     if not _fails(policy, result):
@@ -97,13 +97,24 @@ def quality_evaluate(*, user_id: int, kind: str) -> QualitySignal | None:
     return signal
 
 
-def _return_work(*, user_id: int, kind: str) -> int:
+def _return_work(*, user_id: int, kind: str) -> int | str:
     if kind == CredentialKind.FUNCTIONAL_ANNOTATE:
-        label_ids = unreviewed_functional_labels(user_id=user_id)
-        batches_reopen_for_labels(label_ids=label_ids)
-        return functional_labels_supersede(label_ids=label_ids)
+        return functional_work_return(user_id=user_id)
+    # The safety database cannot join this transaction: withdraw once it has committed.
+    transaction.on_commit(lambda: safety_work_return(user_id=user_id))
+    return "undecided safety labels, after commit"
+
+
+def safety_work_return(*, user_id: int) -> int:
+    """Withdraw the person's safety labels that no reviewer decided on, then send their
+    items back to the pool here (``safety_decisions_reconcile`` repairs a crash between)."""
     lease_ids = safety_labels_withdraw(annotator_id=user_id)
-    return safety_leases_supersede(lease_ids=lease_ids)
+    with transaction.atomic():
+        returned = safety_leases_supersede(lease_ids=lease_ids)
+        record_event(actor=None, action="quality.safety_labels_withdrawn",
+                     target_type="auth.user", target_id=user_id,
+                     data={"leases": lease_ids, "returned": returned})
+    return len(lease_ids)
 
 
 POLICY_FIELDS = {"threshold", "minimum_checks", "window_days", "enabled"}

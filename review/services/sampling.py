@@ -6,6 +6,7 @@ import secrets
 from collections import defaultdict
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Task
@@ -135,8 +136,17 @@ def sample_redraw(*, sample: Sample) -> list[int]:
 
 
 def batches_sample_due() -> list[int]:
-    """Mark complete batches submitted and enqueue their draws; for the periodic sweep."""
+    """Mark complete batches submitted and enqueue their draws; enqueue again the draw of a
+    submitted batch still without its sample (a lost or failed draw). For the periodic
+    sweep; drawing is idempotent."""
     from ..tasks import draw_sample
 
-    return batches_mark_submitted(
+    marked = batches_mark_submitted(
         on_submitted=lambda batch_id: draw_sample.delay(batch_id=batch_id))
+    drawn = Sample.objects.filter(batch=OuterRef("pk"), round=OuterRef("round"))
+    stranded = list(Batch.objects.filter(state=Batch.State.SUBMITTED, task__kind="functional")
+                    .exclude(pk__in=marked).exclude(Exists(drawn))
+                    .values_list("pk", flat=True)[:500])
+    for batch_id in stranded:
+        draw_sample.delay(batch_id=batch_id)
+    return marked + stranded

@@ -18,7 +18,7 @@
       return;
     }
     if (mode === "check") {
-      var radio = root.querySelector("input[data-key='" + key + "']");
+      var radio = root.querySelector("input[data-key='" + CSS.escape(key) + "']");
       if (radio) {
         radio.checked = true;
         radio.focus();
@@ -28,7 +28,7 @@
       }
       return;
     }
-    var button = root.querySelector("button[data-key='" + key + "']");
+    var button = root.querySelector("button[data-key='" + CSS.escape(key) + "']");
     if (!button) { return; }
     event.preventDefault();
     if (key !== "a" && comment && !comment.value.trim()) { comment.focus(); return; }

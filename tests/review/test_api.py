@@ -187,3 +187,34 @@ class TestQualityPolicyApi:
         listed = client.get(reverse("api:review:quality-policy-list")).json()["results"]
         assert {row["kind"]: row["threshold"] for row in listed}["functional_annotate"] == \
             "0.800"
+
+
+class TestExportJobs:
+    def test_a_job_left_running_is_taken_over_and_a_failure_is_recorded(self, manager,
+                                                                      monkeypatch):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from review.services import export_job_run
+
+        task, _, _ = review_task(manager, name="Stale", items=3, batch_size=3)
+        job = ExportJob.objects.create(task=task, created_by=manager, format="jsonl",
+                                       status="running", created_at=timezone.now(),
+                                       started_at=timezone.now())
+        assert export_job_run(job_id=job.pk).status == "running"      # someone is on it
+        ExportJob.objects.filter(pk=job.pk).update(
+            started_at=timezone.now() - timedelta(hours=1))
+        assert export_job_run(job_id=job.pk).status == "done"         # the worker died
+
+        broken = ExportJob.objects.create(task=task, created_by=manager, format="csv",
+                                          created_at=timezone.now())
+        monkeypatch.setattr("review.services.exports.export_rows",
+                            lambda task: (_ for _ in ()).throw(OSError("disk full")))
+        with pytest.raises(OSError, match="disk full"):
+            export_job_run(job_id=broken.pk)
+        broken.refresh_from_db()
+        assert broken.status == "failed"
+        assert "start it again" in broken.message
+        assert AuditEvent.objects.filter(action="export.failed",
+                                         target_id=str(broken.pk)).exists()

@@ -61,3 +61,43 @@ class TestConcurrentDraws:
         assert Sample.objects.filter(batch=batch).count() == 1
         assert SampleCheck.objects.filter(sample__batch=batch).count() == \
             len(Sample.objects.get(batch=batch).item_ids)
+
+
+class TestConcurrentClaims:
+    def test_two_reviewers_claiming_at_once_each_get_a_label(self, manager):
+        from review.services import sample_check_next
+        from tests.review_setup import review_task
+
+        task, _, first = review_task(manager, name="Claims", items=30, batch_size=30)
+        second = make_person("claims.rev2", Role.REVIEWER)
+        join(manager, task, second, "review")
+
+        outcomes = run_together(
+            lambda: sample_check_next(reviewer=first, task_id=task.pk).pk,
+            lambda: sample_check_next(reviewer=second, task_id=task.pk).pk)
+
+        assert all(isinstance(o, int) for o in outcomes), outcomes
+        assert len(set(outcomes)) == 2
+
+
+class TestConcurrentQuality:
+    def test_evaluations_at_once_suspend_once(self, manager):
+        from decimal import Decimal
+
+        from review.models import QualityPolicy, QualitySignal
+        from review.services import quality_evaluate
+        from tests.review_setup import check_all, review_task, samples_of
+
+        QualityPolicy.objects.filter(kind="functional_annotate").update(
+            threshold=Decimal("0.99"), minimum_checks=1)
+        task, (worker,), reviewer = review_task(manager, name="Twice bad", items=10,
+                                                batch_size=10, annotators=1)
+        check_all(reviewer, task, {samples_of(task).get().item_ids[0]: ("inaccurate", "x", [])})
+        QualitySignal.objects.all().delete()
+        worker.credentials.filter(kind="functional_annotate").update(status="active")
+
+        outcomes = run_together(
+            *[lambda: quality_evaluate(user_id=worker.pk, kind="functional_annotate")] * 3)
+
+        assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+        assert QualitySignal.objects.filter(user=worker).count() == 1

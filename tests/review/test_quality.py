@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 import pytest
+from django.test import TestCase
 
 from annotation.models import Batch, FunctionalLabel, Item
 from annotators.models import Assignment, Credential, Role
@@ -75,7 +76,8 @@ class TestSafetyQuality:
         for label in labels[:2]:
             safety_label_reject(reviewer=first, label_id=label.pk, comment="Missed A.2.a")
 
-        signal = quality_evaluate(user_id=annotator.pk, kind="safety_annotate")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            signal = quality_evaluate(user_id=annotator.pk, kind="safety_annotate")
 
         assert signal.measure == "rejection_rate"
         assert signal.value == Decimal("1")

@@ -152,3 +152,67 @@ class TestReconciler:
                                          target_id=str(approval.pk)).exists()
         assert Item.objects.get(pk=label.item_id).open_slots == 1
         assert safety_decisions_reconcile() == 0
+
+
+class TestRulingsAndRequirements:
+    def test_a_manager_may_rule_twice_but_never_on_a_label_they_wrote(self, manager):
+        task, _, (first, second) = safety_setup(manager, name="Twice", approvals=2)
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        safety_label_approve(reviewer=first, label_id=label.pk)
+        safety_label_reject(reviewer=second, label_id=label.pk, comment="No")
+        assert safety_label_rule(manager=manager, label_id=label.pk, decision="approve",
+                                 comment="Overruled").status == "submitted"
+        third = make_person("twice.rev2", Role.REVIEWER)
+        join(manager, task, third, "review")
+        assert safety_label_reject(reviewer=third, label_id=label.pk,
+                                   comment="Still no").status == "escalated"
+        assert safety_label_rule(manager=manager, label_id=label.pk, decision="reject",
+                                 comment="Agreed now").status == "rejected"
+        # A manager who wrote the label does not rule on it.
+        own = SafetyLabel.objects.filter(task_id=task.pk, status="submitted").first()
+        SafetyLabel.objects.filter(pk=own.pk).update(annotator_id=manager.pk)
+        safety_label_escalate_to_manager(reviewer=first, label_id=own.pk, comment="Unsure")
+        with pytest.raises(SafetyDecisionConflict, match="another manager"):
+            safety_label_rule(manager=manager, label_id=own.pk, decision="approve",
+                              comment="Mine is fine")
+
+    def test_an_approved_label_short_of_approvals_goes_back_to_the_queue(self, manager):
+        from annotation.models import Task
+        task, _, (first, second) = safety_setup(manager, name="Raised", items=1)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+        safety_label_approve(reviewer=first, label_id=label.pk)
+        assert len(list(export_rows(task))) == 1
+        Task.objects.filter(pk=task.pk).update(required_approvals=2)
+        task.refresh_from_db()
+        assert list(export_rows(task)) == []
+        assert safety_approval_next(reviewer=second, task_id=task.pk).pk == label.pk
+        assert safety_approval_next(reviewer=first, task_id=task.pk) is None
+        assert safety_label_approve(reviewer=second, label_id=label.pk).status == "approved"
+        assert len(list(export_rows(task))) == 1
+
+    def test_escalations_are_kept_and_audited(self, manager):
+        task, _, (first, _) = safety_setup(manager, name="Kept", items=1)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+        safety_label_escalate_to_manager(reviewer=first, label_id=label.pk, comment="Unsure")
+        request = SafetyApproval.objects.get(label=label)
+        assert request.decision == "escalate"
+        assert AuditEvent.objects.filter(target_type="safety_approval",
+                                         target_id=str(request.pk)).exists()
+        with pytest.raises(SafetyDecisionConflict):
+            safety_label_approve(reviewer=first, label_id=label.pk)
+
+
+class TestReconcilersAgree:
+    def test_a_rejected_item_stays_in_the_pool_through_both_sweeps(self, manager):
+        from annotation.services import safety_labels_reconcile
+        from review.services.approvals import safety_decisions_reconcile
+
+        task, annotator, (first, _) = safety_setup(manager, name="Agree", items=1)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+        safety_label_reject(reviewer=first, label_id=label.pk, comment="A.4.d")
+        for _ in range(2):
+            assert safety_labels_reconcile() == 0
+            assert safety_decisions_reconcile() == 0
+        item = Item.objects.get(pk=label.item_id)
+        assert (item.open_slots, item.labels_done) == (1, 0)
+        assert lease_next(user=annotator, task_id=task.pk).item_id == item.pk

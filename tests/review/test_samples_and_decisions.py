@@ -201,3 +201,24 @@ class TestDecisions:
             (len(sample.item_ids), 0, sample.accept)
         event = AuditEvent.objects.get(action="batch.accepted")
         assert event.data["items_checked"] == len(sample.item_ids)
+
+
+class TestSweep:
+    def test_a_submitted_batch_whose_draw_was_lost_is_drawn_by_the_next_sweep(self, manager):
+        from annotation.services.rework import batches_mark_submitted
+
+        task, _, _ = review_task(manager, name="Lost draw", items=0, batch_size=10)
+        from tests.annotation_setup import add_items
+        add_items(manager, task, [f"lost {n}" for n in range(4)])
+        person = task.memberships.filter(function="annotate").first().user
+        label_everything(task, [person])
+        batches_mark_submitted(on_submitted=lambda batch_id: None)   # the draw never ran
+        batch = Batch.objects.get(task=task)
+        assert (batch.state, samples_of(task).count()) == ("submitted", 0)
+
+        assert sample_due_batches() == [batch.pk]
+
+        batch.refresh_from_db()
+        assert batch.state == "in_review"
+        assert samples_of(task).count() == 1
+        assert sample_due_batches() == []
