@@ -229,7 +229,10 @@ class FunctionalLabel(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["annotator", "client_id"],
                                                name="functional_label_client_id_once")]
-        indexes = [models.Index(fields=["task", "too_fast"], name="label_task_fast_idx")]
+        indexes = [models.Index(fields=["task", "too_fast"], name="label_task_fast_idx"),
+                   # Current labels of a task in order, for sampling and export.
+                   models.Index(fields=["task", "id"], condition=models.Q(superseded_at=None),
+                                name="label_task_current_idx")]
 
     def __str__(self) -> str:
         return f"Label {self.pk} of item {self.item_id}"

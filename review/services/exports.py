@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Item, Task
@@ -31,7 +31,7 @@ from .common import (
 
 EXPORT_LABELS = "review.export_labels"
 EXPORT_SAFETY_LABELS = "review.export_safety_labels"
-CHUNK = 2000
+CHUNK = 10000
 PROGRESS_EVERY = 5000
 # A job marked running for this long without finishing is taken over by the next run.
 STALE_MINUTES = 30
@@ -54,33 +54,48 @@ def _items(ids) -> dict[int, dict]:
 
 
 def functional_rows(task: Task) -> Iterator[dict]:
-    """Current labels of the task's accepted batches, in label order, chunk by chunk."""
+    """Current labels of the task's accepted batches, in label order: one query per chunk,
+    the item's fields joined in, the next chunk starting after the last label seen."""
     labels = FunctionalLabel.objects.filter(task=task, superseded_at=None,
                                             item__batch__state=Batch.State.ACCEPTED)
     accepted_at = dict(BatchDecision.objects.filter(
         batch__task=task, outcome=BatchDecision.Outcome.ACCEPTED)
         .values_list("batch_id").annotate(at=Max("decided_at")))
     versions = _versions(labels.values("rule_version_id").distinct())
-    last = 0
+    names = _Pseudonyms()
+    columns = ("pk", "item_id", "item__batch_id", "item__batch__number", "item__external_id",
+               "item__source", "item__modality", "item__text", "item__file", "annotator_id",
+               "rule_version_id", "payload", "started_at", "submitted_at")
+    # Start at the task's first label: the primary-key walk then skips no other task's rows.
+    first = FunctionalLabel.objects.filter(task=task, superseded_at=None) \
+        .aggregate(first=Min("pk"))["first"]
+    last = (first or 1) - 1
     while True:
-        chunk = list(labels.filter(pk__gt=last).order_by("pk").values(
-            "pk", "item_id", "item__batch_id", "annotator_id", "rule_version_id", "payload",
-            "started_at", "submitted_at")[:CHUNK])
+        chunk = list(labels.filter(pk__gt=last).order_by("pk").values_list(*columns)[:CHUNK])
         if not chunk:
             return
-        items = _items([label["item_id"] for label in chunk])
-        for label in chunk:
-            item = items[label["item_id"]]
-            rule_set, number, spec = versions[label["rule_version_id"]]
-            reviewed_at = accepted_at.get(label["item__batch_id"])
-            yield _row(task, item, kind="functional", rule_set=rule_set, number=number,
-                       label_spec=spec,
-                       annotator=label["annotator_id"], label=label["payload"],
-                       outcome="batch accepted after sampling",
-                       started_at=label["started_at"], submitted_at=label["submitted_at"],
-                       reviewed_at=max(reviewed_at, label["submitted_at"])
-                       if reviewed_at else None)
-        last = chunk[-1]["pk"]
+        for (_, item_id, batch_id, batch_number, external_id, source, modality, text, file,
+             annotator_id, version_id, payload, started_at, submitted_at) in chunk:
+            rule_set, number, spec = versions[version_id]
+            reviewed_at = accepted_at.get(batch_id)
+            yield {"kind": "functional", "task_id": task.pk, "task_name": task.name,
+                   "batch_number": batch_number, "item_id": item_id, "external_id": external_id,
+                   "source": source, "modality": modality, "text": text, "media": file or "",
+                   "rule_set": rule_set, "rule_version": number,
+                   "annotator": names[annotator_id], "label": payload,
+                   "review_outcome": "batch accepted after sampling",
+                   "started_at": started_at, "submitted_at": submitted_at,
+                   "reviewed_at": max(reviewed_at, submitted_at) if reviewed_at else None,
+                   "label_spec": spec}
+        last = chunk[-1][0]
+
+
+class _Pseudonyms(dict):
+    """Each annotator's pseudonym, computed once per export."""
+
+    def __missing__(self, user_id: int) -> str:
+        self[user_id] = pseudonym(user_id)
+        return self[user_id]
 
 
 def exportable_approvals(label: SafetyLabel, approvals: list[SafetyApproval],
