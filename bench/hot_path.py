@@ -37,6 +37,7 @@ django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
+from fixtures import manager_rules_and_course, trained_annotator  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from annotation.models import FunctionalLabel, Item, Task  # noqa: E402
@@ -47,71 +48,21 @@ from annotation.services import (  # noqa: E402
     task_create,
     task_set_state,
 )
-from annotators.models import Ability, Role, Topic  # noqa: E402
-from annotators.selectors import attempt_questions  # noqa: E402
-from annotators.services import (  # noqa: E402
-    attempt_answer,
-    attempt_start,
-    attempt_submit,
-    course_create,
-    exam_create,
-    module_add,
-    person_create,
-    policy_update,
-    question_add,
-    training_confirm_module,
-    training_open_module,
-    training_start,
-)
-from compliance.demo_rules import FUNCTIONAL_FIELDS  # noqa: E402
-from rules.services import (  # noqa: E402
-    rule_set_create,
-    rule_version_acknowledge,
-    rule_version_publish,
-    rule_version_update,
-)
 
-KIND = "functional_annotate"
 PORT = 8765
 LABEL = {"payload": {"ranking": ["Answer B", "Answer A", "Answer C"], "best_quality": 4,
                      "reason": "B is right."}}
 
 
 def set_up(run: str, annotators: int):
-    manager = person_create(actor=None, username=f"bench.mgr.{run}", password=secrets.token_hex(),
-                            role=Role.MANAGER)
-    rule_set = rule_set_create(actor=manager, name=f"Bench rules {run}", kind="functional",
-                               domain="bench")
-    draft = rule_set.versions.get()
-    rule_version_update(actor=manager, version_id=draft.pk, changes=FUNCTIONAL_FIELDS)
-    version = rule_version_publish(actor=manager, version_id=draft.pk)
-    course = course_create(actor=manager, title=f"Bench course {run}")
-    for topic in Topic.values:
-        module_add(actor=manager, course_id=course.pk, title=topic, topic=topic, body="Read.")
-    exam = exam_create(actor=manager, title=f"Bench exam {run}", questions_per_ability=1)
-    for ability in Ability.values:
-        question_add(actor=manager, exam_id=exam.pk, ability=ability, kind="single",
-                     prompt="Pick the first.", options=["yes", "no"], key=[0])
-    policy_update(actor=manager, kind=KIND, changes={"course": course, "exam": exam,
-                                                     "cooldown_hours": 0, "max_attempts": 99})
+    manager, version, course = manager_rules_and_course(f"bench.{run}")
     task = task_create(actor=manager, name=f"Bench task {run}", rule_version_id=version.pk,
                        labels_per_item=1, batch_size=1000, expected_seconds_per_item=60,
                        minimum_seconds_per_item=1)
     people = []
     for n in range(annotators):
-        person = person_create(actor=None, username=f"bench.ann{n}.{run}",
-                               password=secrets.token_hex(), role=Role.ANNOTATOR)
-        training_start(user=person, course_id=course.pk)
-        for module in course.modules.order_by("position"):
-            training_open_module(user=person, module_id=module.pk)
-            training_confirm_module(user=person, module_id=module.pk)
-        attempt = attempt_start(user=person, kind=KIND)
-        for question, _ in attempt_questions(attempt):
-            attempt_answer(user=person, attempt_id=attempt.pk, question_id=question.pk,
-                           response=[0])
-        attempt_submit(user=person, attempt_id=attempt.pk)
+        person = trained_annotator(f"bench.ann{n}.{run}", course, version)
         membership_add(actor=manager, task_id=task.pk, user_id=person.pk, function="annotate")
-        rule_version_acknowledge(actor=person, version_id=version.pk)
         people.append(Token.objects.get_or_create(user=person)[0].key)
     return manager, task, people
 

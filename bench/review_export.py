@@ -63,39 +63,16 @@ from django.core.management import call_command  # noqa: E402
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 from django.db.models import Count, Max, Min, Model  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from fixtures import manager_rules_and_course, trained_annotator  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from annotation.models import Batch, FunctionalLabel, Item, Lease, Task  # noqa: E402
 from annotation.services import membership_add, task_create, task_set_state  # noqa: E402
-from annotators.models import Ability, Role, Topic  # noqa: E402
-from annotators.selectors import attempt_questions  # noqa: E402
-from annotators.services import (  # noqa: E402
-    attempt_answer,
-    attempt_start,
-    attempt_submit,
-    course_create,
-    exam_create,
-    module_add,
-    person_create,
-    policy_update,
-    question_add,
-    training_confirm_module,
-    training_open_module,
-    training_start,
-)
-from compliance.demo_rules import FUNCTIONAL_FIELDS  # noqa: E402
 from review.export_formats import render  # noqa: E402
 from review.models import BatchDecision, ExportJob, Sample, SampleCheck  # noqa: E402
 from review.services.exports import export_job_run, export_rows  # noqa: E402
 from review.services.sampling import draw, plan_for, sample_draw  # noqa: E402
-from rules.services import (  # noqa: E402
-    rule_set_create,
-    rule_version_acknowledge,
-    rule_version_publish,
-    rule_version_update,
-)
 
-KIND = "functional_annotate"
 ANNOTATORS = 8
 TOO_FAST_SHARE = 0.003
 MINIMUM_SECONDS = 5
@@ -113,40 +90,14 @@ PAYLOADS = [json.dumps({"ranking": [ANSWERS[i], ANSWERS[j], ANSWERS[3 - i - j]],
 def set_up(run: str, batch_size: int) -> tuple:
     """A manager, a published functional rule version, 8 trained annotators and two active
     tasks with them as annotators: one to sample, one to export."""
-    manager = person_create(actor=None, username=f"bench.review.mgr.{run}",
-                            password=secrets.token_hex(), role=Role.MANAGER)
-    rule_set = rule_set_create(actor=manager, name=f"Bench review rules {run}",
-                               kind="functional", domain="bench")
-    draft = rule_set.versions.get()
-    rule_version_update(actor=manager, version_id=draft.pk, changes=FUNCTIONAL_FIELDS)
-    version = rule_version_publish(actor=manager, version_id=draft.pk)
-    course = course_create(actor=manager, title=f"Bench review course {run}")
-    for topic in Topic.values:
-        module_add(actor=manager, course_id=course.pk, title=topic, topic=topic, body="Read.")
-    exam = exam_create(actor=manager, title=f"Bench review exam {run}", questions_per_ability=1)
-    for ability in Ability.values:
-        question_add(actor=manager, exam_id=exam.pk, ability=ability, kind="single",
-                     prompt="Pick the first.", options=["yes", "no"], key=[0])
-    policy_update(actor=manager, kind=KIND, changes={"course": course, "exam": exam,
-                                                     "cooldown_hours": 0, "max_attempts": 99})
+    manager, version, course = manager_rules_and_course(f"bench.review.{run}")
     tasks = [task_create(actor=manager, name=f"Bench review {purpose} {run}",
                          rule_version_id=version.pk, labels_per_item=1, batch_size=batch_size,
                          expected_seconds_per_item=60, minimum_seconds_per_item=MINIMUM_SECONDS)
              for purpose in ("sampling", "export")]
     annotators = []
     for n in range(ANNOTATORS):
-        person = person_create(actor=None, username=f"bench.review.ann{n}.{run}",
-                               password=secrets.token_hex(), role=Role.ANNOTATOR)
-        training_start(user=person, course_id=course.pk)
-        for module in course.modules.order_by("position"):
-            training_open_module(user=person, module_id=module.pk)
-            training_confirm_module(user=person, module_id=module.pk)
-        attempt = attempt_start(user=person, kind=KIND)
-        for question, _ in attempt_questions(attempt):
-            attempt_answer(user=person, attempt_id=attempt.pk, question_id=question.pk,
-                           response=[0])
-        attempt_submit(user=person, attempt_id=attempt.pk)
-        rule_version_acknowledge(actor=person, version_id=version.pk)
+        person = trained_annotator(f"bench.review.ann{n}.{run}", course, version)
         for task in tasks:
             membership_add(actor=manager, task_id=task.pk, user_id=person.pk,
                            function="annotate")

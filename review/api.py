@@ -172,41 +172,34 @@ class CommentInputSerializer(serializers.Serializer):
                                     max_length=2000)
 
 
-class SafetyLabelApproveApi(APIView):
-    @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
-                   summary="Approve a safety label; it is approved once enough reviewers do")
-    def post(self, request: Request, label_id: int) -> Response:
-        selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
-        serializer = CommentInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        label = services.safety_label_approve(reviewer=request.user, label_id=label_id,
-                                              comment=serializer.validated_data["comment"])
-        return Response(SafetyLabelSerializer(label).data)
+def _safety_decision_api(name: str, decide, summary: str) -> type[APIView]:
+    """One endpoint per reviewer decision on a safety label: access first, then the comment,
+    then the service."""
+
+    class SafetyDecisionApi(APIView):
+        @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
+                       summary=summary, operation_id=f"safety_label_{name}")
+        def post(self, request: Request, label_id: int) -> Response:
+            selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
+            serializer = CommentInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            label = decide(reviewer=request.user, label_id=label_id,
+                           comment=serializer.validated_data["comment"])
+            return Response(SafetyLabelSerializer(label).data)
+
+    SafetyDecisionApi.__name__ = f"SafetyLabel{name.title()}Api"
+    return SafetyDecisionApi
 
 
-class SafetyLabelRejectApi(APIView):
-    @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
-                   summary="Reject a safety label with a reason; its item is labelled again")
-    def post(self, request: Request, label_id: int) -> Response:
-        selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
-        serializer = CommentInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        label = services.safety_label_reject(reviewer=request.user, label_id=label_id,
-                                             comment=serializer.validated_data["comment"])
-        return Response(SafetyLabelSerializer(label).data)
-
-
-class SafetyLabelEscalateApi(APIView):
-    @extend_schema(request=CommentInputSerializer, responses=SafetyLabelSerializer,
-                   summary="Hand a safety label to a manager, saying why")
-    def post(self, request: Request, label_id: int) -> Response:
-        selectors.safety_label_get_for_reviewer(actor=request.user, label_id=label_id)
-        serializer = CommentInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        label = services.safety_label_escalate_to_manager(
-            reviewer=request.user, label_id=label_id,
-            comment=serializer.validated_data["comment"])
-        return Response(SafetyLabelSerializer(label).data)
+SafetyLabelApproveApi = _safety_decision_api(
+    "approve", services.safety_label_approve,
+    "Approve a safety label; it is approved once enough reviewers do")
+SafetyLabelRejectApi = _safety_decision_api(
+    "reject", services.safety_label_reject,
+    "Reject a safety label with a reason; its item is labelled again")
+SafetyLabelEscalateApi = _safety_decision_api(
+    "escalate", services.safety_label_escalate_to_manager,
+    "Hand a safety label to a manager, saying why")
 
 
 class SafetyLabelAdjudicateApi(APIView):
