@@ -24,8 +24,9 @@ from .services.exports import require_export
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    tasks = [(task, selectors.review_queue_counts(actor=request.user, task=task))
-             for task in selectors.tasks_reviewed_by(actor=request.user)]
+    reviewed = list(selectors.tasks_reviewed_by(actor=request.user))
+    counts = selectors.review_queue_counts(actor=request.user, tasks=reviewed)
+    tasks = [(task, counts.get(task.pk, 0)) for task in reviewed]
     return render(request, "review/home.html", {
         "tasks": tasks, "is_manager": can_manage_tasks(request.user),
         "can_adjudicate": request.user.has_perm(ADJUDICATE)})

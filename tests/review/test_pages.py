@@ -104,3 +104,31 @@ class TestManagerPages:
             assert client.get(reverse("review:escalated")).status_code == 403
         assert as_user(people[0]).get(reverse("review:batch-board",
                                               args=[task.pk])).status_code == 404
+
+
+def test_the_review_home_counts_waiting_work_in_a_fixed_number_of_queries(manager):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.annotation_setup import join, make_task
+
+    task, _, reviewer = review_task(manager, name="Counted", items=6, batch_size=6)
+    safety, _, (first, _) = safety_setup(manager, name="Countsafe", items=3)
+    assert "<td>3</td>" in as_user(first).get(reverse("review:home")).content.decode()
+    reviewing = as_user(reviewer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connections["default"]) as main, \
+                CaptureQueriesContext(connections["safety"]) as segregated:
+            page = reviewing.get(reverse("review:home"))
+        assert page.status_code == 200
+        return len(main) + len(segregated)
+
+    join(manager, safety, reviewer, "review")
+    waiting = SampleCheck.objects.filter(sample__batch__task=task).count()
+    assert f"<td>{waiting}</td>" in reviewing.get(reverse("review:home")).content.decode()
+    two_tasks = queries()
+    for name in ("Counted more", "Counted most"):
+        join(manager, make_task(manager, kind="functional", name=name, items=2), reviewer,
+             "review")
+    assert queries() == two_tasks
