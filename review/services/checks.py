@@ -44,9 +44,13 @@ def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleChec
                  .exclude(Exists(labelled)).order_by("pk").first())
         if check is None:
             return None
+        previous = check.reviewer_id
         check.reviewer = reviewer
         check.claimed_at = timezone.now()
         check.save(update_fields=["reviewer", "claimed_at"])
+        record_event(actor=reviewer, action="sample_check.claimed", target=check,
+                     data={"sample": check.sample_id, "label": check.label_id,
+                           "from_reviewer": previous})
     return _open_checks(task_id).get(pk=check.pk)
 
 

@@ -132,6 +132,10 @@ class TestChecks:
             sample_check_record(reviewer=reviewer, check_id=check.pk, verdict="illegal",
                                 risk_codes=["Z.9"])
         sample_check_record(reviewer=reviewer, check_id=check.pk, verdict="accurate")
+        assert list(AuditEvent.objects.filter(target_id=str(check.pk),
+                                              target_type="review.samplecheck")
+                    .order_by("pk").values_list("action", flat=True)) == \
+            ["sample_check.claimed", "sample_check.recorded"]
         with pytest.raises(ReviewConflict):
             sample_check_record(reviewer=reviewer, check_id=check.pk, verdict="inaccurate",
                                 note="Changed my mind")
