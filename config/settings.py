@@ -386,6 +386,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                                 "schedule": 60.0},
     "reconcile-safety-decisions": {"task": "review.tasks.reconcile_safety_decisions",
                                    "schedule": 600.0},
+    "resume-stale-exports": {"task": "review.tasks.resume_stale_exports", "schedule": 900.0},
 }
 
 # Exports name annotators by a keyed hash of their id; set this to keep the pseudonyms

@@ -2,6 +2,7 @@ from celery import shared_task
 
 from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
 from .services.approvals import safety_decisions_reconcile
+from .services.exports import exports_resume_stale
 
 
 @shared_task
@@ -29,3 +30,8 @@ def run_export(*, job_id: int) -> dict:
 @shared_task
 def reconcile_safety_decisions() -> int:
     return safety_decisions_reconcile()
+
+
+@shared_task
+def resume_stale_exports() -> int:
+    return len(exports_resume_stale())

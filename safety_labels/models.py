@@ -72,9 +72,10 @@ class SafetyApproval(models.Model):
 
     class Meta:
         constraints = [
-            # One decision per reviewer; a manager may rule more than once.
+            # One vote per reviewer; requests for a ruling and the rulings may repeat.
             models.UniqueConstraint(fields=["label", "reviewer_id"],
-                                    condition=models.Q(adjudication=False),
+                                    condition=models.Q(adjudication=False)
+                                    & ~models.Q(decision="escalate"),
                                     name="safety_approval_one_per_reviewer"),
         ]
 

@@ -101,6 +101,19 @@ def _lock_label(label_id: int) -> SafetyLabel:
     return label
 
 
+def _refuse_second_vote(label: SafetyLabel, reviewer_id: int) -> None:
+    """A reviewer approves or rejects a label once, and never one they ruled on as a
+    manager; asking a manager for a ruling is not a vote."""
+    mine = label.approvals.filter(reviewer_id=reviewer_id)
+    if mine.filter(adjudication=True).exists():
+        raise SafetyDecisionConflict("You ruled on this label as a manager; other reviewers "
+                                     "decide it.")
+    if mine.filter(adjudication=False).exclude(
+            decision=SafetyApproval.Decision.ESCALATE).exists():
+        raise SafetyDecisionConflict("You already decided on this label; a reviewer "
+                                     "counts once.")
+
+
 def _standing_votes(label: SafetyLabel) -> list[str]:
     """Reviewers' decisions on the label, without rejections a manager's ruling overruled."""
     votes = list(label.approvals.order_by("pk").values_list("decision", "adjudication"))
@@ -153,9 +166,7 @@ def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comme
                 "decisions.")
         if label.annotator_id == reviewer_id:
             raise SafetyDecisionConflict("Nobody reviews their own label.")
-        if label.approvals.filter(reviewer_id=reviewer_id, adjudication=False).exists():
-            raise SafetyDecisionConflict("You already decided on this label; a reviewer "
-                                         "counts once.")
+        _refuse_second_vote(label, reviewer_id)
         approval = SafetyApproval.objects.create(label=label, reviewer_id=reviewer_id,
                                                  decision=decision, comment=comment,
                                                  created_at=now)
@@ -174,19 +185,22 @@ def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comme
     return label, approval
 
 
-def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str,
-                          now: datetime) -> tuple[SafetyLabel, SafetyApproval]:
-    """A reviewer unsure of a label hands it to a manager; the request is kept as their
-    decision on the label."""
+def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str, now: datetime,
+                          required_approvals: int = 1,
+                          disqualified: frozenset[int] = frozenset(),
+                          ) -> tuple[SafetyLabel, SafetyApproval]:
+    """A reviewer unsure of a label hands it to a manager; the request is kept beside the
+    votes, and the reviewer may still vote once the manager has ruled."""
     with transaction.atomic(using=SAFETY_DB):
         label = _lock_label(label_id)
-        if label.status != SafetyLabel.Status.SUBMITTED:
+        short = label.status == SafetyLabel.Status.APPROVED and \
+            counted_approvals(label, disqualified) < required_approvals
+        if label.status != SafetyLabel.Status.SUBMITTED and not short:
             raise SafetyDecisionConflict(
                 f"This label is {label.get_status_display().lower()}; it cannot be escalated.")
         if label.annotator_id == reviewer_id:
             raise SafetyDecisionConflict("Nobody reviews their own label.")
-        if label.approvals.filter(reviewer_id=reviewer_id, adjudication=False).exists():
-            raise SafetyDecisionConflict("You already decided on this label.")
+        _refuse_second_vote(label, reviewer_id)
         request = SafetyApproval.objects.create(
             label=label, reviewer_id=reviewer_id, decision=SafetyApproval.Decision.ESCALATE,
             comment=comment, created_at=now)

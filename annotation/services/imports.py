@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import mimetypes
 import posixpath
 import zipfile
@@ -17,7 +18,7 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -33,6 +34,8 @@ FORMATS = ("jsonl", "csv", "txt", "labelstudio", "zip")
 MEDIA_TYPES = {"image": {"image/png", "image/jpeg", "image/gif", "image/webp"},
                "audio": {"audio/mpeg", "audio/wav", "audio/x-wav", "audio/ogg", "audio/mp4"},
                "video": {"video/mp4", "video/webm", "video/ogg"}}
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -252,12 +255,12 @@ def import_job_run(*, job_id: int) -> ImportJob:
             data = handle.read()
         parsed = PARSERS[job.format](data, job.file_name)
         _land(job, parsed)
-        _refresh_statistics()
     except Exception as error:  # reported on the job; nothing landed
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, message=f"The import failed: {error}",
             finished_at=timezone.now())
         raise
+    _refresh_statistics()
     job.refresh_from_db()
     return job
 
@@ -266,9 +269,16 @@ def _refresh_statistics() -> None:
     """Tell PostgreSQL's planner about the new items at once. A task's first items are a
     small share of a large table, too few for autovacuum to analyse it again, and the planner
     would think the task empty and stop using the work-queue index."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    if connection.vendor != "postgresql":
+        return
+    try:
+        # Best effort: the items have landed; a busy table only delays the statistics.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
             cursor.execute(f"ANALYZE {Item._meta.db_table}")
+    except DatabaseError:
+        logger.warning("Could not analyse %s after an import; autovacuum will.",
+                       Item._meta.db_table, exc_info=True)
 
 
 def _land(job: ImportJob, parsed: Parsed) -> None:

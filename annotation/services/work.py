@@ -157,7 +157,7 @@ def lease_next(*, user: AbstractBaseUser, task_id: int) -> Lease | None:
 
 
 def _lease_next_checked(user: AbstractBaseUser, task: Task, *,
-                        holds_none: bool = False) -> Lease | None:
+                        holds_none: bool = False, retry: bool = True) -> Lease | None:
     """The lease the person holds in the task, or a new one. ``holds_none``: the caller has
     just closed the person's only live lease here, so there is none to look up."""
     now = timezone.now()
@@ -182,31 +182,40 @@ def _lease_next_checked(user: AbstractBaseUser, task: Task, *,
                 item=item, task=task, user=user, started_at=now,
                 expires_at=now + timedelta(seconds=task.lease_seconds))
     except IntegrityError:
-        # The person's other request leased first (one live lease per person and task).
+        # The person's other request leased first (one live lease per person and task), or
+        # labelled the item this one chose meanwhile: hand back that lease, or look again.
         held = Lease.objects.filter(user=user, task=task, state=Lease.State.ACTIVE) \
             .select_related("item").first()
-        if held is None:
-            raise
-        return held
+        if held is not None:
+            return held
+        if retry:
+            return _lease_next_checked(user, task, retry=False)
+        raise
     lease.item = item
     return lease
 
 
-# Items locked and looked at per step of the work queue.
+# Items looked at in the first step of the work queue; each further step looks at more.
 CANDIDATES = 8
+MAX_CANDIDATES = 2048
 
 
 def _take_item(user: AbstractBaseUser, task: Task) -> Item | None:
     """Take the first item of the task's work queue that the person has not had and that
     nobody else is taking (SKIP LOCKED: concurrent annotators each lock a different row,
     never the same slot). Plain index walks, whatever the person did in other tasks: a
-    single anti-join lets PostgreSQL's planner walk all of their leases instead."""
-    after = 0
+    single anti-join lets PostgreSQL's planner walk all of their leases instead.
+
+    A step that finds only items the person had looks at four times as many next, so a
+    person far ahead of the others pays a few steps, not one per eight items. When every
+    free item was locked by someone else, the first of them is waited for once, so that a
+    slot taken only for an instant is not reported as none left."""
+    after, size, skipped = 0, CANDIDATES, None
     while True:
         candidates = list(Item.objects.filter(task=task, open_slots__gt=0, pk__gt=after)
-                          .order_by("id").values_list("pk", flat=True)[:CANDIDATES])
+                          .order_by("id").values_list("pk", flat=True)[:size])
         if not candidates:
-            return None
+            break
         had = set(Lease.objects.filter(item_id__in=candidates, user=user,
                                        state__in=LIVE_OR_DONE)
                   .values_list("item_id", flat=True))
@@ -215,7 +224,11 @@ def _take_item(user: AbstractBaseUser, task: Task) -> Item | None:
                 .filter(pk__in=free, open_slots__gt=0).order_by("id").first()) if free else None
         if item is not None:
             return item
-        after = candidates[-1]
+        skipped = skipped or (free[0] if free else None)
+        after, size = candidates[-1], min(size * 4, MAX_CANDIDATES)
+    if skipped is None:
+        return None
+    return Item.objects.select_for_update().filter(pk=skipped, open_slots__gt=0).first()
 
 
 def _own_lease(user: AbstractBaseUser, lease_id: int) -> tuple[Lease, dict]:

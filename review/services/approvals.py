@@ -9,11 +9,12 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from annotation.models import Task
 from annotation.services.rework import safety_leases_supersede
+from annotators.models import Credential, CredentialKind
 from audit.models import AuditEvent
 from audit.services import record_event
 from safety_labels.models import SafetyApproval, SafetyLabel
@@ -31,6 +32,7 @@ from .common import (
     disqualified_safety_reviewers,
     task_for_review,
 )
+from .quality import safety_work_return
 
 MAX_COMMENT = 2000
 ADJUDICATE = "review.adjudicate_safety_labels"
@@ -41,11 +43,18 @@ def safety_approval_next(*, reviewer: AbstractBaseUser, task_id: int) -> SafetyL
     decided on; None when there is none."""
     task = task_for_review(task_id)
     check_reviewer(user=reviewer, task=task)
-    decided = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=reviewer.pk,
-                                            adjudication=False)
+    voted = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=reviewer.pk) \
+        .exclude(adjudication=False, decision=SafetyApproval.Decision.ESCALATE)
+    theirs = Q(annotator_id=reviewer.pk) | Q(Exists(voted))
+    # Through the (task, status) index first; labels once approved and now short of counted
+    # approvals (a requirement raised, an approver suspended) are rare and scanned last.
+    waiting = (SafetyLabel.objects.filter(task_id=task.pk, status=SafetyLabel.Status.SUBMITTED)
+               .exclude(theirs).order_by("submitted_at", "pk").first())
+    if waiting is not None:
+        return waiting
     return (awaiting_approval(task_id=task.pk, required=max(task.required_approvals, 1),
                               disqualified=disqualified_safety_reviewers())
-            .exclude(annotator_id=reviewer.pk).exclude(Exists(decided))
+            .filter(status=SafetyLabel.Status.APPROVED).exclude(theirs)
             .order_by("submitted_at", "pk").first())
 
 
@@ -117,8 +126,10 @@ def safety_label_escalate_to_manager(*, reviewer: AbstractBaseUser, label_id: in
     label, task = _label_and_task(label_id)
     check_reviewer(user=reviewer, task=task)
     comment = _comment(comment, required=True, what="escalate the label")
-    label, request = safety_label_escalate(label_id=label.pk, reviewer_id=reviewer.pk,
-                                           comment=comment, now=timezone.now())
+    label, request = safety_label_escalate(
+        label_id=label.pk, reviewer_id=reviewer.pk, comment=comment, now=timezone.now(),
+        required_approvals=max(task.required_approvals, 1),
+        disqualified=frozenset(disqualified_safety_reviewers()))
     _after_decision(actor=reviewer, label=label, approval=request,
                     action="safety_label.escalate")
     return label
@@ -129,7 +140,7 @@ def safety_label_rule(*, manager: AbstractBaseUser, label_id: int, decision: str
     """A manager adjudicates an escalated label."""
     if not manager.has_perm(ADJUDICATE):
         raise NotAReviewer("No such label among those you review.")
-    if decision not in SafetyApproval.Decision.values:
+    if decision not in (SafetyApproval.Decision.APPROVE, SafetyApproval.Decision.REJECT):
         raise ReviewInvalid("Decide approve or reject.", detail={"decision": ["Unknown."]})
     label, task = _label_and_task(label_id)
     comment = _comment(comment, required=True, what="rule so")
@@ -163,6 +174,16 @@ def safety_decisions_reconcile(*, since_hours: int = 48) -> int:
                                "reviewer_id": approval.reviewer_id,
                                "status": approval.label.status})
         repaired += 1
+    # A quality suspension whose withdrawal never ran (it runs after the suspension commits).
+    suspended = set(Credential.objects.filter(
+        kind=CredentialKind.SAFETY_ANNOTATE, status=Credential.Status.SUSPENDED,
+        suspension_cause=Credential.SuspensionCause.QUALITY).values_list("user_id", flat=True))
+    pending = set(SafetyLabel.objects.filter(annotator_id__in=suspended,
+                                             status=SafetyLabel.Status.SUBMITTED)
+                  .exclude(Exists(SafetyApproval.objects.filter(label=OuterRef("pk"))))
+                  .values_list("annotator_id", flat=True))
+    for user_id in sorted(pending):
+        repaired += safety_work_return(user_id=user_id)
     withdrawn = list(SafetyLabel.objects.filter(
         submitted_at__gte=since - timedelta(days=30),
         status__in=[SafetyLabel.Status.REJECTED, SafetyLabel.Status.SUPERSEDED])

@@ -32,6 +32,7 @@ from .common import (
 EXPORT_LABELS = "review.export_labels"
 EXPORT_SAFETY_LABELS = "review.export_safety_labels"
 CHUNK = 10000
+CHUNK_TEXT = 8_000_000
 PROGRESS_EVERY = 5000
 # A job marked running for this long without finishing is taken over by the next run.
 STALE_MINUTES = 30
@@ -69,9 +70,9 @@ def functional_rows(task: Task) -> Iterator[dict]:
     # Start at the task's first label: the primary-key walk then skips no other task's rows.
     first = FunctionalLabel.objects.filter(task=task, superseded_at=None) \
         .aggregate(first=Min("pk"))["first"]
-    last = (first or 1) - 1
+    last, size = (first or 1) - 1, 1000
     while True:
-        chunk = list(labels.filter(pk__gt=last).order_by("pk").values_list(*columns)[:CHUNK])
+        chunk = list(labels.filter(pk__gt=last).order_by("pk").values_list(*columns)[:size])
         if not chunk:
             return
         for (_, item_id, batch_id, batch_number, external_id, source, modality, text, file,
@@ -88,6 +89,9 @@ def functional_rows(task: Task) -> Iterator[dict]:
                    "reviewed_at": max(reviewed_at, submitted_at) if reviewed_at else None,
                    "label_spec": spec}
         last = chunk[-1][0]
+        # Rows as many as about CHUNK_TEXT characters of item text allow: long items, fewer.
+        text = sum(len(row[7]) for row in chunk) / len(chunk)
+        size = max(50, min(CHUNK, int(CHUNK_TEXT / max(text, 1))))
 
 
 class _Pseudonyms(dict):
@@ -224,7 +228,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
             job.file.save(name, File(spool), save=False)
     except Exception as error:
         with transaction.atomic():
-            ExportJob.objects.filter(pk=job.pk).update(
+            ExportJob.objects.filter(pk=job.pk, started_at=job.started_at).update(
                 status=ExportJob.Status.FAILED, finished_at=timezone.now(),
                 message=f"The export failed: {error.__class__.__name__}. Nothing was "
                         "published; start it again.")
@@ -233,14 +237,16 @@ def export_job_run(*, job_id: int) -> ExportJob:
                                "rows_done": counted[0]})
         raise
     with transaction.atomic():
-        job.status = ExportJob.Status.DONE
-        job.rows_done = counted[0]
-        job.finished_at = timezone.now()
-        job.message = f"{counted[0]} labels exported."
-        job.save(update_fields=["status", "rows_done", "finished_at", "message", "file",
-                                "rows_total"])
-        record_event(actor=None, action="export.finished", target=job,
-                     data={"task": task.pk, "rows": counted[0], "file": job.file.name})
+        # Only the run that still owns the job finishes it; one taken over stops here.
+        finished = ExportJob.objects.filter(
+            pk=job.pk, status=ExportJob.Status.RUNNING, started_at=job.started_at).update(
+            status=ExportJob.Status.DONE, rows_done=counted[0], rows_total=job.rows_total,
+            finished_at=timezone.now(), file=job.file.name,
+            message=f"{counted[0]} labels exported.")
+        if finished:
+            record_event(actor=None, action="export.finished", target=job,
+                         data={"task": task.pk, "rows": counted[0], "file": job.file.name})
+    job.refresh_from_db()
     return job
 
 
@@ -264,3 +270,17 @@ def export_job_download(*, actor: AbstractBaseUser, job_id: int) -> ExportJob:
     record_event(actor=actor, action="export.downloaded", target=job,
                  data={"task": job.task_id, "file": job.file.name, "rows": job.rows_done})
     return job
+
+
+def exports_resume_stale() -> list[int]:
+    """Start again the exports whose worker died (running past ``STALE_MINUTES``); for the
+    periodic sweep."""
+    from ..tasks import run_export
+
+    stale = list(ExportJob.objects.filter(
+        status=ExportJob.Status.RUNNING,
+        started_at__lt=timezone.now() - timedelta(minutes=STALE_MINUTES))
+        .values_list("pk", flat=True))
+    for job_id in stale:
+        run_export.delay(job_id=job_id)
+    return stale

@@ -218,3 +218,25 @@ class TestExportJobs:
         assert "start it again" in broken.message
         assert AuditEvent.objects.filter(action="export.failed",
                                          target_id=str(broken.pk)).exists()
+
+    def test_the_sweep_restarts_an_export_whose_worker_died(self, manager):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from review.services.exports import exports_resume_stale
+
+        task, _, _ = review_task(manager, name="Swept", items=3, batch_size=3)
+        job = ExportJob.objects.create(task=task, created_by=manager, format="jsonl",
+                                       status="running", created_at=timezone.now(),
+                                       started_at=timezone.now() - timedelta(hours=2))
+        fresh = ExportJob.objects.create(task=task, created_by=manager, format="jsonl",
+                                         status="running", created_at=timezone.now(),
+                                         started_at=timezone.now())
+
+        assert exports_resume_stale() == [job.pk]
+
+        job.refresh_from_db()
+        fresh.refresh_from_db()
+        assert job.status == "done"
+        assert fresh.status == "running"

@@ -216,3 +216,64 @@ class TestReconcilersAgree:
         item = Item.objects.get(pk=label.item_id)
         assert (item.open_slots, item.labels_done) == (1, 0)
         assert lease_next(user=annotator, task_id=task.pk).item_id == item.pk
+
+
+class TestRulingLoopholes:
+    def test_a_ruling_is_approve_or_reject_and_never_followed_by_the_managers_vote(
+            self, manager):
+        task, _, (first, second) = safety_setup(manager, name="Loophole", approvals=2)
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        safety_label_approve(reviewer=first, label_id=label.pk)
+        safety_label_reject(reviewer=second, label_id=label.pk, comment="No")
+        with pytest.raises(ReviewInvalid):
+            safety_label_rule(manager=manager, label_id=label.pk, decision="escalate",
+                              comment="Pass it on")
+        safety_label_rule(manager=manager, label_id=label.pk, decision="approve",
+                          comment="Overruled")
+        from safety_labels.services import safety_label_decide
+        with pytest.raises(SafetyDecisionConflict, match="ruled on this label"):
+            safety_label_decide(label_id=label.pk, reviewer_id=manager.pk, decision="approve",
+                                comment="", required_approvals=2, now=label.submitted_at)
+
+    def test_a_lone_reviewer_who_escalated_may_approve_after_the_ruling(self, manager):
+        task, _, (first,) = safety_setup(manager, name="Lone", items=1, reviewers=1)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+        safety_label_escalate_to_manager(reviewer=first, label_id=label.pk, comment="Unsure")
+        assert safety_label_rule(manager=manager, label_id=label.pk, decision="approve",
+                                 comment="It is fine").status == "submitted"
+        assert safety_approval_next(reviewer=first, task_id=task.pk).pk == label.pk
+        assert safety_label_approve(reviewer=first, label_id=label.pk).status == "approved"
+        assert len(list(export_rows(task))) == 1
+
+    def test_a_label_short_of_approvals_may_be_escalated(self, manager):
+        from annotation.models import Task
+        task, _, (first, second) = safety_setup(manager, name="Shortesc", items=1)
+        label = SafetyLabel.objects.get(task_id=task.pk)
+        safety_label_approve(reviewer=first, label_id=label.pk)
+        Task.objects.filter(pk=task.pk).update(required_approvals=2)
+        assert safety_approval_next(reviewer=second, task_id=task.pk).pk == label.pk
+        assert safety_label_escalate_to_manager(reviewer=second, label_id=label.pk,
+                                                comment="Unsure").status == "escalated"
+
+
+class TestQualityWithdrawalRepair:
+    def test_the_reconciler_withdraws_what_a_failed_follow_up_left(self, manager, monkeypatch):
+        from decimal import Decimal
+
+        from review.models import QualityPolicy
+        from review.services import quality_evaluate
+        from review.services.approvals import safety_decisions_reconcile
+
+        QualityPolicy.objects.filter(kind="safety_annotate").update(
+            threshold=Decimal("0.1"), minimum_checks=1)
+        task, annotator, (first, _) = safety_setup(manager, name="Repairq", items=3)
+        label = SafetyLabel.objects.filter(task_id=task.pk).first()
+        safety_label_reject(reviewer=first, label_id=label.pk, comment="A.4.d")
+        quality_evaluate(user_id=annotator.pk, kind="safety_annotate")   # follow-up never ran
+        assert annotator.credentials.get(kind="safety_annotate").status == "suspended"
+        assert SafetyLabel.objects.filter(task_id=task.pk, status="submitted").count() == 2
+
+        safety_decisions_reconcile()
+
+        assert not SafetyLabel.objects.filter(task_id=task.pk, status="submitted").exists()
+        assert set(Item.objects.filter(task=task).values_list("open_slots", flat=True)) == {1}

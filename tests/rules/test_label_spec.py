@@ -22,6 +22,8 @@ class TestLabelSpecErrors:
         ([{"name": "x", "type": "ranking", "label": "X", "options": ["a", "a"]}],
          "options repeat"),
         ([{"name": "x", "type": "rating", "label": "X"}], "needs min and max"),
+        ([{"name": "x", "type": "rating", "label": "X", "min": 1, "max": 2 ** 64}],
+         "is greater than the maximum"),
         ([{"name": "x", "type": "free_text", "label": "X", "options": ["a", "b"]}],
          "takes no options"),
         ([{"name": "x", "type": "free_text", "label": "X"},

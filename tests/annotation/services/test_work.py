@@ -338,3 +338,26 @@ class TestSafetyLabels:
                 lease_next(user=annotator, task_id=safety_task.pk)
 
         assert Lease.objects.filter(user=annotator).count() == 1
+
+
+class TestWorkQueueSteps:
+    def test_a_person_far_ahead_pays_a_few_steps_not_one_per_item(self, manager):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from annotators.models import Role
+        from tests.annotation_setup import make_task
+        from tests.conftest import make_person
+
+        task = make_task(manager, kind="functional", name="Far ahead", items=400,
+                         labels_per_item=2, minimum_seconds_per_item=0)
+        ahead = make_person("ann.ahead", Role.ANNOTATOR)
+        join(manager, task, ahead)
+        for _ in range(300):
+            submit(ahead, lease_next(user=ahead, task_id=task.pk))
+
+        with CaptureQueriesContext(connection) as queries:
+            lease = lease_next(user=ahead, task_id=task.pk)
+
+        assert lease.item_id == Item.objects.filter(task=task).order_by("id")[300].pk
+        assert len(queries) < 25
