@@ -33,6 +33,7 @@ EXPORT_LABELS = "review.export_labels"
 EXPORT_SAFETY_LABELS = "review.export_safety_labels"
 CHUNK = 10000
 CHUNK_TEXT = 8_000_000
+SAFETY_CHUNK = 500
 PROGRESS_EVERY = 5000
 # A job marked running for this long without finishing is taken over by the next run.
 STALE_MINUTES = 30
@@ -126,7 +127,8 @@ def safety_rows(task: Task) -> Iterator[dict]:
     versions = _versions(set(labels.values_list("rule_version_id", flat=True).distinct()))
     last = 0
     while True:
-        chunk = list(labels.filter(pk__gt=last).order_by("pk")[:CHUNK])
+        # Items come from the main database per chunk: few at a time, as their text may be long.
+        chunk = list(labels.filter(pk__gt=last).order_by("pk")[:SAFETY_CHUNK])
         if not chunk:
             return
         approvals: dict[int, list[SafetyApproval]] = {}
