@@ -25,3 +25,10 @@ def full_clean_or_raise(instance, error_class: type[ApplicationError], **kwargs)
     except ValidationError as error:
         raise error_class("Some values are not valid; see detail.",
                           detail=error.message_dict) from None
+
+
+class NotFound(ApplicationError):
+    """The object does not exist, or the actor may not see it: the two are never told apart."""
+
+    code = "not_found"
+    http_status = 404

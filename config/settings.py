@@ -389,6 +389,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "resume-stale-exports": {"task": "review.tasks.resume_stale_exports", "schedule": 900.0},
 }
 
+# The lowest pass mark (percent) an exam may set for any ability. Lowering it below 60 is a
+# deliberate, documented decision of the provider: an exam passed at less tests little.
+EXAM_PASS_MARK_FLOOR = env_int("EXAM_PASS_MARK_FLOOR", 60)
+if not 0 <= EXAM_PASS_MARK_FLOOR <= 100:
+    raise ImproperlyConfigured(f"EXAM_PASS_MARK_FLOOR={EXAM_PASS_MARK_FLOOR} is not a percentage.")
+
 # Exports name annotators by a keyed hash of their id; set this to keep the pseudonyms
 # stable across a change of SECRET_KEY.
 EXPORT_PSEUDONYM_KEY = os.environ.get("EXPORT_PSEUDONYM_KEY", "")
