@@ -16,29 +16,42 @@ from safety_labels.selectors import safety_label_list_for_tasks
 
 from . import selectors, services
 from .models import Membership, Task
-from .services.common import MANAGE_TASKS, TaskInvalid
+from .permissions import MANAGE_TASKS
+from .services.common import TaskInvalid
 
 ManagesTasksToWrite = permission_to_write(MANAGE_TASKS, "Only managers may create and run tasks.")
 
 
 class TaskSerializer(serializers.Serializer):
+    """A task's settings. Bounds and the rule version's floors are checked by the service,
+    which answers 400 with the reason per field."""
+
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
     kind = serializers.CharField(read_only=True)
     rule_version = serializers.IntegerField(source="rule_version_id")
     state = serializers.CharField(read_only=True)
-    labels_per_item = serializers.IntegerField(min_value=1, required=False)
-    required_approvals = serializers.IntegerField(min_value=1, required=False)
-    expected_seconds_per_item = serializers.IntegerField(min_value=1, required=False)
-    minimum_seconds_per_item = serializers.IntegerField(min_value=0, required=False)
-    lease_multiple = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    batch_size = serializers.IntegerField(min_value=1, max_value=10000, required=False)
+    labels_per_item = serializers.IntegerField(required=False)
+    required_approvals = serializers.IntegerField(required=False)
+    expected_seconds_per_item = serializers.IntegerField(required=False)
+    minimum_seconds_per_item = serializers.IntegerField(required=False)
+    lease_multiple = serializers.IntegerField(required=False)
+    batch_size = serializers.IntegerField(required=False)
     deadline_at = serializers.DateTimeField(required=False, allow_null=True)
     working_hours_per_day = serializers.DecimalField(max_digits=4, decimal_places=2,
-                                                     min_value=1, max_value=24, required=False)
-    daily_exposure_cap_minutes = serializers.IntegerField(min_value=1, required=False)
-    break_reminder_minutes = serializers.IntegerField(min_value=1, required=False)
+                                                     required=False)
+    daily_exposure_cap_minutes = serializers.IntegerField(required=False)
+    break_reminder_minutes = serializers.IntegerField(required=False)
     instructions = serializers.CharField(required=False, allow_blank=True)
+    aql = serializers.CharField(required=False, allow_blank=True, max_length=8,
+                                help_text="Lower than the rule version's, or blank.")
+    inspection_level = serializers.CharField(required=False, allow_blank=True, max_length=4,
+                                             help_text="Higher than the rule version's, or "
+                                                       "blank.")
+    sample_rate = serializers.DecimalField(max_digits=4, decimal_places=3, required=False,
+                                           allow_null=True)
+    sample_minimum = serializers.IntegerField(required=False, allow_null=True)
+    tightened_switching = serializers.BooleanField(required=False)
 
 
 class TaskUpdateSerializer(TaskSerializer):
@@ -125,6 +138,9 @@ class MembershipSerializer(serializers.Serializer):
     user_id = serializers.IntegerField()
     function = serializers.CharField()
     added_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True,
+                                         help_text="When the person left the task; they may "
+                                                   "come back only in the same function.")
 
 
 class MembershipListApi(APIView):
@@ -134,14 +150,16 @@ class MembershipListApi(APIView):
         user = serializers.IntegerField()
         function = serializers.ChoiceField(choices=Membership.Function.choices)
 
-    @extend_schema(responses=MembershipSerializer(many=True), summary="Who works on the task")
+    @extend_schema(responses=MembershipSerializer(many=True),
+                   summary="Who works, or worked, on the task")
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
         return paginated_response(self, request, selectors.membership_list(task=task),
                           MembershipSerializer)
 
     @extend_schema(request=MembershipInputSerializer, responses={201: MembershipSerializer},
-                   summary="Give a person one function (annotate or review) in the task")
+                   summary="Give a person one function (annotate or review) in the task, for "
+                           "good: someone who left comes back only in the same function")
     def post(self, request: Request, task_id: int) -> Response:
         selectors.task_get_for_actor(actor=request.user, task_id=task_id)
         serializer = self.MembershipInputSerializer(data=request.data)
@@ -155,7 +173,8 @@ class MembershipListApi(APIView):
 class MembershipDetailApi(APIView):
     permission_classes = [ManagesTasksToWrite]
 
-    @extend_schema(responses={204: None}, summary="Take a person off the task")
+    @extend_schema(responses={204: None},
+                   summary="Take a person off the task (the membership ends and is kept)")
     def delete(self, request: Request, membership_id: int) -> Response:
         services.membership_remove(actor=request.user, membership_id=membership_id)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,8 @@ from .models import Membership, Task
 TASK_FIELDS = ["labels_per_item", "required_approvals", "expected_seconds_per_item",
                "minimum_seconds_per_item", "lease_multiple", "batch_size", "deadline_at",
                "working_hours_per_day", "daily_exposure_cap_minutes", "break_reminder_minutes",
-               "instructions"]
+               "instructions", "aql", "inspection_level", "sample_rate", "sample_minimum",
+               "tightened_switching"]
 
 
 class TaskCreateForm(forms.Form):

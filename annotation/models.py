@@ -1,9 +1,11 @@
 """Tasks, who works on them in which function, their items and batches, leases and labels."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from rules.models import RuleSet
+from annotators.models import CredentialKind
+from rules.models import AQL_VALUES, InspectionLevel, RuleSet
 
 
 class Task(models.Model):
@@ -24,18 +26,47 @@ class Task(models.Model):
     kind = models.CharField(max_length=16, choices=RuleSet.Kind.choices)
     rule_version = models.ForeignKey("rules.RuleVersion", on_delete=models.PROTECT,
                                      related_name="tasks")
-    labels_per_item = models.PositiveSmallIntegerField(default=1)
-    required_approvals = models.PositiveSmallIntegerField(default=1)
-    expected_seconds_per_item = models.PositiveIntegerField()
-    minimum_seconds_per_item = models.PositiveIntegerField()
+    labels_per_item = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    # At least the rule version's number; a task may ask for more, never fewer.
+    required_approvals = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(10)])
+    # Both at least the rule version's: a task may give more time per item, never less.
+    expected_seconds_per_item = models.PositiveIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(86400)])
+    minimum_seconds_per_item = models.PositiveIntegerField(
+        validators=[MaxValueValidator(86400)])
     # A lease lasts this many times the expected seconds.
-    lease_multiple = models.PositiveSmallIntegerField(default=3)
-    batch_size = models.PositiveIntegerField(default=100)
+    lease_multiple = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)])
+    batch_size = models.PositiveIntegerField(
+        default=100, validators=[MinValueValidator(1), MaxValueValidator(10000)])
     deadline_at = models.DateTimeField(null=True, blank=True)
-    working_hours_per_day = models.DecimalField(max_digits=4, decimal_places=2, default=6)
-    # Safety tasks: hours of harmful content an annotator may see per day.
-    daily_exposure_cap_minutes = models.PositiveIntegerField(default=240)
-    break_reminder_minutes = models.PositiveIntegerField(default=50)
+    working_hours_per_day = models.DecimalField(
+        max_digits=4, decimal_places=2, default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(12)])
+    # Safety tasks: minutes of harmful content an annotator may see per day.
+    daily_exposure_cap_minutes = models.PositiveIntegerField(
+        default=240, validators=[MinValueValidator(5), MaxValueValidator(480)])
+    break_reminder_minutes = models.PositiveIntegerField(
+        default=50, validators=[MinValueValidator(5), MaxValueValidator(240)])
+    # A stricter sampling plan than the rule version's; blank follows the version.
+    aql = models.CharField("AQL", max_length=8, blank=True,
+                           choices=[(value, value) for value in AQL_VALUES],
+                           help_text="Lower than the rule version's, or blank to follow it.")
+    inspection_level = models.CharField(
+        max_length=4, blank=True, choices=InspectionLevel.choices,
+        help_text="Higher than the rule version's, or blank to follow it.")
+    sample_rate = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Fixed-rate plans: a higher share than the rule version's, or blank.")
+    sample_minimum = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10000)],
+        help_text="Fixed-rate plans: a higher minimum than the rule version's, or blank.")
+    tightened_switching = models.BooleanField(
+        default=False, help_text="Switch to tightened inspection after rejected batches, "
+                                 "even if the rule version does not.")
     instructions = models.TextField(blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -73,6 +104,10 @@ class Task(models.Model):
     def lease_seconds(self) -> int:
         return self.expected_seconds_per_item * self.lease_multiple
 
+    def credential_kind(self, function: str) -> CredentialKind:
+        """The credential a person needs to hold ``function`` ("annotate" or "review") here."""
+        return CredentialKind(f"{'safety' if self.is_safety else 'functional'}_{function}")
+
 
 class Membership(models.Model):
     """One person's one function in one task (clause a.3: never two functions in a task)."""
@@ -88,6 +123,11 @@ class Membership(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="+")
     added_at = models.DateTimeField()
+    # Taking someone off a task ends the membership and keeps it, so that the person can
+    # never come back in the other function; adding them again in the same one reopens it.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "user"],
@@ -103,18 +143,22 @@ class Batch(models.Model):
         ANNOTATING = "annotating", "Annotating"
         SUBMITTED = "submitted", "All labels submitted"
         IN_REVIEW = "in_review", "In review"
+        CORRECTING = "correcting", "Accepted; inaccurate items being labelled again and checked"
         ACCEPTED = "accepted", "Accepted"
         REWORK = "rework", "Sent back for re-annotation"
         INVALIDATED = "invalidated", "Invalidated"
 
+    # Illegal content found anywhere in a batch's items invalidates it from any state.
     TRANSITIONS = {
-        State.OPEN: {State.ANNOTATING},
-        State.ANNOTATING: {State.SUBMITTED},
+        State.OPEN: {State.ANNOTATING, State.INVALIDATED},
+        State.ANNOTATING: {State.SUBMITTED, State.INVALIDATED},
         # Back to annotating when labels are returned (a quality failure) before sampling.
-        State.SUBMITTED: {State.IN_REVIEW, State.ANNOTATING},
-        State.IN_REVIEW: {State.ACCEPTED, State.REWORK, State.INVALIDATED},
-        State.REWORK: {State.ANNOTATING},
-        State.ACCEPTED: set(),
+        State.SUBMITTED: {State.IN_REVIEW, State.ANNOTATING, State.INVALIDATED},
+        State.IN_REVIEW: {State.ACCEPTED, State.CORRECTING, State.REWORK, State.INVALIDATED},
+        # Accepted by its sample; exported only once every re-done label was checked too.
+        State.CORRECTING: {State.ACCEPTED, State.INVALIDATED},
+        State.REWORK: {State.ANNOTATING, State.INVALIDATED},
+        State.ACCEPTED: {State.INVALIDATED},
         State.INVALIDATED: set(),
     }
 
@@ -124,6 +168,8 @@ class Batch(models.Model):
     # Raised each time review sends the whole batch back for re-annotation.
     round = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField()
+    # When an export first carried the batch's labels out of the system.
+    first_exported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "number"],
@@ -148,6 +194,7 @@ class Item(models.Model):
     content_type = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=300, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
+    # SHA-256 of the content (the text, or the file's bytes): the same content in any task.
     checksum = models.CharField(max_length=64)
     # Labels still to hand out: labels per item, less submitted labels and live leases.
     open_slots = models.PositiveSmallIntegerField()
@@ -161,6 +208,11 @@ class Item(models.Model):
             # The work queue: only items that still need a label are in this index.
             models.Index(fields=["task", "id"], condition=models.Q(open_slots__gt=0),
                          name="item_work_queue_idx"),
+            # Whether a batch still has items to hand out, checked after each label.
+            models.Index(fields=["batch"], condition=models.Q(open_slots__gt=0),
+                         name="item_batch_open_idx"),
+            # Content found illegal in one task is looked for in every other.
+            models.Index(fields=["checksum"], name="item_checksum_idx"),
         ]
 
     def __str__(self) -> str:
@@ -177,6 +229,8 @@ class Lease(models.Model):
         EXPIRED = "expired", "Lapsed"
         RELEASED = "released", "Released (membership or credential ended)"
         SUPERSEDED = "superseded", "Labelled, then sent back for re-annotation"
+        # The label failed its check: the item is labelled again by somebody else.
+        FAILED = "failed", "Labelled, found inaccurate in review"
 
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="leases")
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="leases")
@@ -190,10 +244,11 @@ class Lease(models.Model):
 
     class Meta:
         constraints = [
-            # A person labels, skips or holds an item at most once.
+            # A person labels, skips or holds an item at most once, and never labels again
+            # an item whose label of theirs failed its check.
             models.UniqueConstraint(fields=["item", "user"],
                                     condition=models.Q(state__in=["active", "submitted",
-                                                                  "skipped"]),
+                                                                  "skipped", "failed"]),
                                     name="lease_one_per_item_and_user"),
             # A person holds at most one live lease in a task.
             models.UniqueConstraint(fields=["user", "task"],

@@ -10,6 +10,12 @@ urlpatterns = [
     path("items/<int:item_id>/media/", views.item_media, name="item-media"),
     path("manage/", views.task_manage_list, name="task-manage-list"),
     path("manage/<int:task_id>/", views.task_manage, name="task-manage"),
+    path("manage/<int:task_id>/settings/", views.task_settings, name="task-settings"),
+    path("manage/<int:task_id>/state/", views.task_state, name="task-state"),
+    path("manage/<int:task_id>/members/", views.task_member_add, name="task-member-add"),
+    path("manage/<int:task_id>/members/<int:membership_id>/remove/", views.task_member_remove,
+         name="task-member-remove"),
+    path("manage/<int:task_id>/imports/", views.task_import, name="task-import"),
     path("manage/imports/<int:job_id>/", views.import_job, name="import-job"),
 ]
 

@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError
 from rules.selectors import has_acknowledged, risk_group_list_with_categories
@@ -18,14 +18,14 @@ from . import selectors, services
 from .api import serve_item_media
 from .forms import ImportForm, MembershipForm, TaskCreateForm, TaskSettingsForm
 from .models import Membership, Task
-from .services.common import MANAGE_TASKS
+from .permissions import MANAGE_TASKS
 from .services.work import exposure_minutes_today
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     tasks = selectors.task_list_for_actor(actor=request.user).filter(
-        memberships__user=request.user,
+        memberships__user=request.user, memberships__ended_at=None,
         memberships__function=Membership.Function.ANNOTATE).distinct()
     return render(request, "annotation/home.html", {
         "tasks": [(task, selectors.labels_today(actor=request.user, task=task))
@@ -95,60 +95,121 @@ def task_manage_list(request: HttpRequest) -> HttpResponse:
     return render(request, "annotation/task_manage_list.html", {"form": form, "page": page})
 
 
-@require_http_methods(["GET", "POST"])
-@managers_only
-def task_manage(request: HttpRequest, task_id: int) -> HttpResponse:
-    task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
-    settings_form = TaskSettingsForm(instance=task)
-    member_form = MembershipForm()
-    import_form = ImportForm()
-    action = request.POST.get("action")
-    if request.method == "POST":
-        try:
-            if action == "settings":
-                settings_form = TaskSettingsForm(request.POST, instance=task)
-                if settings_form.is_valid():
-                    services.task_update(actor=request.user, task_id=task.pk, changes={
-                        name: settings_form.cleaned_data[name]
-                        for name in settings_form.changed_data})
-                    messages.success(request, "Settings saved.")
-                    return redirect("annotation:task-manage", task_id=task.pk)
-            elif action == "state":
-                services.task_set_state(actor=request.user, task_id=task.pk,
-                                        state=request.POST.get("state", ""))
-                messages.success(request, "Task state changed.")
-                return redirect("annotation:task-manage", task_id=task.pk)
-            elif action == "member":
-                member_form = MembershipForm(request.POST)
-                if member_form.is_valid():
-                    services.membership_add(actor=request.user, task_id=task.pk,
-                                            user_id=member_form.cleaned_data["user"].pk,
-                                            function=member_form.cleaned_data["function"])
-                    messages.success(request, "Member added.")
-                    return redirect("annotation:task-manage", task_id=task.pk)
-            elif action == "remove-member":
-                services.membership_remove(actor=request.user,
-                                           membership_id=int(request.POST.get("membership")))
-                messages.success(request, "Member removed; their items went back to the pool.")
-                return redirect("annotation:task-manage", task_id=task.pk)
-            elif action == "import":
-                import_form = ImportForm(request.POST, request.FILES)
-                if import_form.is_valid():
-                    job = services.import_job_create(actor=request.user, task_id=task.pk,
-                                                     upload=import_form.cleaned_data["file"])
-                    return redirect("annotation:import-job", job_id=job.pk)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        except ValueError:
-            messages.error(request, "That request was malformed; reload the page.")
+def _manage_page(request: HttpRequest, task: Task, *, status: int = 200,
+                 **forms) -> HttpResponse:
+    """The task's page for managers, with any form that came back with errors."""
     task.refresh_from_db()
     return render(request, "annotation/task_manage.html", {
-        "task": task, "settings_form": settings_form, "member_form": member_form,
-        "import_form": import_form, "members": selectors.membership_list(task=task),
+        "task": task,
+        "settings_form": forms.get("settings_form") or TaskSettingsForm(instance=task),
+        "member_form": forms.get("member_form") or MembershipForm(),
+        "import_form": forms.get("import_form") or ImportForm(),
+        "members": selectors.membership_list(task=task),
         "batches": selectors.batch_list_for_task(task=task).annotate(
             item_count=Count("items")),
-        "jobs": task.imports.order_by("-created_at")[:10],
-        "transitions": sorted(Task.TRANSITIONS[Task.State(task.state)])})
+        "jobs": selectors.import_job_list_for_task(task=task)[:10],
+        "capacity": selectors.task_capacity(task=task, deadline_at=task.deadline_at),
+        "transitions": sorted(Task.TRANSITIONS[Task.State(task.state)])}, status=status)
+
+
+@require_GET
+@managers_only
+def task_manage(request: HttpRequest, task_id: int) -> HttpResponse:
+    return _manage_page(request, selectors.task_get_for_actor(actor=request.user,
+                                                              task_id=task_id))
+
+
+def _service_error(form, error: ApplicationError) -> None:
+    """Show a refusal on the form: each field's reason beside it, the message on top."""
+    fields = error.detail if isinstance(error.detail, dict) else {}
+    for name, problems in fields.items():
+        for problem in problems if isinstance(problems, list) else [problems]:
+            form.add_error(name if name in form.fields else None, str(problem))
+    if not any(name in form.fields for name in fields):
+        form.add_error(None, error.message)
+
+
+@require_POST
+@managers_only
+def task_settings(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
+    form = TaskSettingsForm(request.POST, instance=task)
+    if form.is_valid():
+        try:
+            services.task_update(actor=request.user, task_id=task.pk, changes={
+                name: form.cleaned_data[name] for name in form.changed_data})
+        except ApplicationError as error:
+            _service_error(form, error)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("annotation:task-manage", task_id=task.pk)
+    return _manage_page(request, task, settings_form=form, status=400)
+
+
+@require_POST
+@managers_only
+def task_state(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
+    try:
+        services.task_set_state(actor=request.user, task_id=task.pk,
+                                state=request.POST.get("state", ""))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Task state changed.")
+    return redirect("annotation:task-manage", task_id=task.pk)
+
+
+@require_POST
+@managers_only
+def task_member_add(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_add(actor=request.user, task_id=task.pk,
+                                    user_id=form.cleaned_data["user"].pk,
+                                    function=form.cleaned_data["function"])
+        except ApplicationError as error:
+            _service_error(form, error)
+        else:
+            messages.success(request, "Member added.")
+            return redirect("annotation:task-manage", task_id=task.pk)
+    return _manage_page(request, task, member_form=form, status=400)
+
+
+@require_POST
+@managers_only
+def task_member_remove(request: HttpRequest, task_id: int, membership_id: int) -> HttpResponse:
+    task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
+    try:
+        membership = services.membership_remove(actor=request.user, membership_id=membership_id,
+                                                task_id=task.pk)
+    except ApplicationError as error:
+        if error.http_status == 404:
+            raise Http404(error.message) from error
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{membership.user.get_username()} left the task; their "
+                                  "items went back to the pool. They may come back only as "
+                                  f"{membership.get_function_display().lower()}.")
+    return redirect("annotation:task-manage", task_id=task.pk)
+
+
+@require_POST
+@managers_only
+def task_import(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
+    form = ImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            job = services.import_job_create(actor=request.user, task_id=task.pk,
+                                             upload=form.cleaned_data["file"])
+        except ApplicationError as error:
+            _service_error(form, error)
+        else:
+            return redirect("annotation:import-job", job_id=job.pk)
+    return _manage_page(request, task, import_form=form, status=400)
 
 
 @require_GET

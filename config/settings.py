@@ -302,6 +302,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Exports of safety labels: segregated like the labels, never beside other exports.
+    "safety_exports": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                       "OPTIONS": {"location": Path(os.environ.get(
+                           "SAFETY_EXPORT_ROOT", VAR_DIR / "safety-exports"))}},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage",

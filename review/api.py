@@ -12,10 +12,11 @@ from rest_framework.views import APIView
 from annotation.api import ItemSerializer
 from annotation.selectors import task_get_for_actor
 from config.api import paginated_response
+from safety_labels.selectors import verdict_risks_for_checks
 
 from . import selectors, services
 from .export_formats import FORMATS
-from .models import ExportJob, QualityPolicy, SampleCheck
+from .models import ExportJob, SampleCheck
 
 
 class SampleSerializer(serializers.Serializer):
@@ -69,10 +70,15 @@ class SampleCheckSerializer(serializers.Serializer):
     item = ItemSerializer()
     label = serializers.JSONField(source="label.payload")
     too_fast = serializers.BooleanField()
+    recheck = serializers.BooleanField(help_text="A label made again after its item failed a "
+                                                 "check, checked before export.")
     verdict = serializers.CharField()
     note = serializers.CharField()
-    risk_codes = serializers.ListField(child=serializers.CharField())
+    risk_codes = serializers.SerializerMethodField()
     checked_at = serializers.DateTimeField()
+
+    def get_risk_codes(self, check) -> list[str]:
+        return verdict_risks_for_checks([check.pk]).get(check.pk, [])
 
 
 class SampleCheckNextApi(APIView):
@@ -94,7 +100,9 @@ class SampleCheckVerdictApi(APIView):
                                            required=False, default=list, max_length=31)
 
     @extend_schema(request=VerdictInputSerializer, responses=SampleCheckSerializer,
-                   summary="Record a verdict on a sampled label; the last one decides the batch")
+                   summary="Record a verdict on a sampled label; the last one decides the batch",
+                   description="Illegal content is A.1 to A.4: a verdict of illegal content "
+                               "naming only A.5 risks is recorded as inaccurate.")
     def post(self, request: Request, check_id: int) -> Response:
         selectors.sample_check_get_for_reviewer(actor=request.user, check_id=check_id)
         serializer = self.VerdictInputSerializer(data=request.data)
@@ -108,9 +116,11 @@ class DecisionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     batch = serializers.IntegerField(source="batch_id")
     batch_number = serializers.IntegerField(source="batch.number")
-    sample = serializers.IntegerField(source="sample_id")
-    round = serializers.IntegerField(source="sample.round")
+    sample = serializers.IntegerField(source="sample_id", allow_null=True)
+    round = serializers.IntegerField(source="sample.round", allow_null=True, default=None)
+    cause = serializers.CharField()
     outcome = serializers.CharField()
+    exported_before = serializers.BooleanField()
     items_checked = serializers.IntegerField()
     labels_checked = serializers.IntegerField()
     items_inaccurate = serializers.IntegerField()
@@ -119,7 +129,13 @@ class DecisionSerializer(serializers.Serializer):
     reject = serializers.IntegerField()
     accuracy = serializers.FloatField(allow_null=True)
     evidence = serializers.JSONField()
+    illegal_risks = serializers.SerializerMethodField(
+        help_text="Per illegal item, the risk codes named (kept in the safety database).")
     decided_at = serializers.DateTimeField()
+
+    def get_illegal_risks(self, decision) -> dict[str, list[str]]:
+        return {str(item): codes for item, codes in
+                selectors.decision_risk_codes(decision=decision).items()}
 
 
 class DecisionListApi(APIView):
@@ -232,25 +248,37 @@ class EscalatedListApi(APIView):
 class QualityListApi(APIView):
     @extend_schema(responses=inline_serializer("QualityFigure", {
         "user": serializers.IntegerField(), "username": serializers.CharField(),
-        "kind": serializers.CharField(), "measure": serializers.CharField(),
-        "value": serializers.FloatField(), "checks": serializers.IntegerField(),
-        "threshold": serializers.FloatField(allow_null=True)}, many=True),
-        summary="Each annotator's accuracy or rejection rate over the policy window")
+        "kind": serializers.CharField(), "task": serializers.IntegerField(allow_null=True),
+        "measure": serializers.CharField(), "value": serializers.FloatField(),
+        "checks": serializers.IntegerField(),
+        "threshold": serializers.FloatField(allow_null=True),
+        "threshold_from": serializers.CharField(), "fails": serializers.BooleanField()},
+        many=True),
+        summary="Each annotator's accuracy (per task) or rejection rate over the policy "
+                "window, against its threshold")
     def get(self, request: Request) -> Response:
         selectors.require_quality_reader(request.user)
-        rows = [{"user": row["user"].pk, "username": row["user"].username,
-                 "kind": row["kind"].value, "measure": row["measure"],
-                 "value": float(row["value"]), "checks": row["checks"],
-                 "threshold": float(row["policy"].threshold) if row["policy"] else None}
-                for row in selectors.quality_overview()]
+        rows = []
+        for row in selectors.quality_overview():
+            figure = row["figure"]
+            rows.append({
+                "user": row["user"].pk, "username": row["user"].username,
+                "kind": figure.kind.value, "task": figure.task.pk if figure.task else None,
+                "measure": figure.measure, "value": float(figure.value),
+                "checks": figure.checks,
+                "threshold": float(figure.threshold) if figure.threshold is not None else None,
+                "threshold_from": "policy" if figure.policy and figure.policy.threshold
+                is not None else "rules", "fails": figure.fails})
         return Response({"count": len(rows), "results": rows})
 
 
 class QualityPolicySerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True)
-    threshold = serializers.DecimalField(max_digits=4, decimal_places=3, min_value=0,
-                                         max_value=1)
-    minimum_checks = serializers.IntegerField(min_value=1)
+    threshold = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=0, max_value=1, allow_null=True,
+        help_text="Functional: null holds each annotator to the target accuracy of the "
+                  "task's rules.")
+    minimum_checks = serializers.IntegerField(min_value=1, max_value=10000)
     window_days = serializers.IntegerField(min_value=1, max_value=365)
     enabled = serializers.BooleanField()
 
@@ -260,7 +288,7 @@ class QualityPolicyListApi(APIView):
                    summary="Quality policies, one per annotating credential")
     def get(self, request: Request) -> Response:
         selectors.require_quality_reader(request.user)
-        policies = QualityPolicy.objects.order_by("kind")
+        policies = list(selectors.quality_policies().values())
         return Response({"count": len(policies),
                          "results": QualityPolicySerializer(policies, many=True).data})
 
@@ -352,7 +380,7 @@ class ExportDetailApi(APIView):
 
 def export_file_response(job: ExportJob) -> FileResponse:
     fmt = FORMATS[job.format]
-    response = FileResponse(job.file.open("rb"), as_attachment=True,
+    response = FileResponse(job.output.open("rb"), as_attachment=True,
                             filename=f"task-{job.task_id}-export-{job.pk}.{fmt.extension}",
                             content_type=fmt.content_type)
     response["X-Content-Type-Options"] = "nosniff"
@@ -367,3 +395,46 @@ class ExportDownloadApi(APIView):
         selectors.export_get_for_actor(actor=request.user, job_id=export_id)
         job = services.export_job_download(actor=request.user, job_id=export_id)
         return export_file_response(job)
+
+
+class BatchSampleDrawApi(APIView):
+    @extend_schema(request=None, responses={201: SampleSerializer, 200: SampleSerializer},
+                   summary="Draw the sample of a batch whose labels are all in (managers); "
+                           "drawing again returns the same sample")
+    def post(self, request: Request, batch_id: int) -> Response:
+        sample, drawn = services.sample_draw_by_hand(actor=request.user, batch_id=batch_id)
+        return Response(SampleSerializer(selectors.sample_list_for_task(
+            task=sample.batch.task).get(pk=sample.pk)).data,
+            status=status.HTTP_201_CREATED if drawn else status.HTTP_200_OK)
+
+
+class WithdrawalListApi(APIView):
+    @extend_schema(responses=DecisionSerializer(many=True),
+                   summary="Batches invalidated after they were exported: their labels are to "
+                           "be withdrawn from the training data (managers)")
+    def get(self, request: Request) -> Response:
+        selectors.require_withdrawal_reader(request.user)
+        return paginated_response(self, request, selectors.withdrawal_list(),
+                                  DecisionSerializer)
+
+
+class WithdrawalLabelSerializer(serializers.Serializer):
+    label = serializers.IntegerField(source="pk")
+    task = serializers.IntegerField(source="task_id")
+    batch_number = serializers.IntegerField(source="item.batch.number")
+    item = serializers.IntegerField(source="item_id")
+    external_id = serializers.CharField(source="item.external_id")
+    source = serializers.CharField(source="item.source")
+    annotator = serializers.CharField(source="pseudonym")
+    submitted_at = serializers.DateTimeField()
+
+
+class WithdrawalLabelListApi(APIView):
+    @extend_schema(responses=WithdrawalLabelSerializer(many=True),
+                   summary="The exported labels of a batch invalidated after export, named as "
+                           "in the export, to withdraw from the training data")
+    def get(self, request: Request, decision_id: int) -> Response:
+        selectors.require_withdrawal_reader(request.user)
+        decision = selectors.withdrawal_get(decision_id=decision_id)
+        return paginated_response(self, request, selectors.withdrawal_labels(decision=decision),
+                                  WithdrawalLabelSerializer)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReviewConfig(AppConfig):
     name = "review"
     verbose_name = "Review"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

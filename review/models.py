@@ -2,10 +2,17 @@
 and exports. Safety approvals live in the ``safety`` database (see ``safety_labels``)."""
 
 from django.conf import settings
+from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from annotation.models import Batch, FunctionalLabel, Item, Task
 from annotators.models import CredentialKind
+
+
+def safety_export_storage():
+    """The storage of safety-label exports (``STORAGES["safety_exports"]``)."""
+    return storages["safety_exports"]
 
 
 class Sample(models.Model):
@@ -61,9 +68,13 @@ class SampleCheck(models.Model):
                                  null=True, blank=True, related_name="sample_checks")
     claimed_at = models.DateTimeField(null=True, blank=True)
     verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
-    risk_codes = models.JSONField(default=list, blank=True)
+    # The risk categories a verdict names are safety information: they are kept in the
+    # safety database (safety_labels.VerdictRisk), by this check's id.
     note = models.TextField(blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # A label made again after its item failed a check, in a batch accepted by its sample:
+    # checked before the batch is exported (invariant 6).
+    recheck = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -72,9 +83,6 @@ class SampleCheck(models.Model):
                 condition=models.Q(verdict="") | models.Q(reviewer__isnull=False,
                                                           checked_at__isnull=False),
                 name="sample_check_verdict_has_reviewer"),
-            models.CheckConstraint(condition=~models.Q(verdict="illegal")
-                                   | ~models.Q(risk_codes=[]),
-                                   name="sample_check_illegal_names_risks"),
         ]
         indexes = [models.Index(fields=["sample", "verdict"], name="sample_check_open_idx")]
 
@@ -83,25 +91,47 @@ class SampleCheck(models.Model):
 
 
 class BatchDecision(models.Model):
-    """The outcome of a checked sample, with the numbers it was decided on."""
+    """The outcome of a checked sample, with the numbers it was decided on; or a batch
+    invalidated by illegal content found after its sample (in a re-done label, or the same
+    content judged illegal in a safety label), with that evidence."""
 
     class Outcome(models.TextChoices):
         ACCEPTED = "accepted", "Accepted"
         REWORK = "rework", "Sent back for re-annotation"
         INVALIDATED = "invalidated", "Invalidated"
 
+    class Cause(models.TextChoices):
+        SAMPLE = "sample", "Its checked sample"
+        RECHECK = "recheck", "Illegal content in a re-done label"
+        SAFETY_LABEL = "safety_label", "The same content judged illegal in a safety label"
+
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="decisions")
-    sample = models.OneToOneField(Sample, on_delete=models.PROTECT, related_name="decision")
+    sample = models.OneToOneField(Sample, on_delete=models.PROTECT, related_name="decision",
+                                  null=True, blank=True)
+    cause = models.CharField(max_length=16, choices=Cause.choices, default=Cause.SAMPLE)
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    # The batch had left in an export before it was invalidated: its labels are listed for
+    # withdrawal from the training data.
+    exported_before = models.BooleanField(default=False)
     items_checked = models.PositiveIntegerField()
     labels_checked = models.PositiveIntegerField()
     items_inaccurate = models.PositiveIntegerField()
     items_illegal = models.PositiveIntegerField()
     accept = models.PositiveIntegerField()
     reject = models.PositiveIntegerField()
-    # Inaccurate items sent back, illegal items with their risk codes and sources.
+    # Inaccurate items sent back, illegal items with their sources and the checks (or the
+    # safety label) that found them; risk codes stay in the safety database.
     evidence = models.JSONField(default=dict)
     decided_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=models.Q(cause="sample", sample__isnull=False)
+            | ~models.Q(cause="sample") & models.Q(outcome="invalidated"),
+            name="batch_decision_sample_or_invalidation")]
+        indexes = [models.Index(fields=["exported_before"],
+                                condition=models.Q(exported_before=True),
+                                name="decision_withdrawal_idx")]
 
     def __str__(self) -> str:
         return f"Batch {self.batch_id}: {self.outcome}"
@@ -118,11 +148,15 @@ class QualityPolicy(models.Model):
 
     kind = models.CharField(max_length=32, choices=CredentialKind.choices, unique=True)
     threshold = models.DecimalField(
-        max_digits=4, decimal_places=3,
-        help_text="Functional: the lowest accuracy on sampled labels. Safety: the highest "
-                  "share of rejected labels.")
-    minimum_checks = models.PositiveIntegerField(default=20)
-    window_days = models.PositiveIntegerField(default=30)
+        max_digits=4, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Functional: the lowest accuracy on sampled labels; blank uses each task's "
+                  "rule version's target accuracy. Safety: the highest share of rejected "
+                  "labels.")
+    minimum_checks = models.PositiveIntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(10000)])
+    window_days = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)])
     enabled = models.BooleanField(default=True)
 
     class Meta:
@@ -145,6 +179,9 @@ class QualitySignal(models.Model):
     checks = models.PositiveIntegerField()
     threshold = models.DecimalField(max_digits=4, decimal_places=3)
     window_days = models.PositiveIntegerField()
+    # Functional signals: the task whose figure failed.
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="+")
     evidence = models.JSONField(default=dict)
     created_at = models.DateTimeField()
 
@@ -174,6 +211,9 @@ class ExportJob(models.Model):
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    # Exports of safety labels go to a storage of their own, never beside other exports.
+    safety_file = models.FileField(upload_to="safety-exports/%Y/%m/", blank=True,
+                                   storage=safety_export_storage)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
@@ -187,3 +227,8 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"Export {self.pk} of task {self.task_id}"
+
+    @property
+    def output(self):
+        """The written file, in the storage its kind of labels goes to."""
+        return self.safety_file if self.safety_file else self.file

@@ -2,6 +2,7 @@
 task's reviewers; quality figures and exports to managers."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,12 +12,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from annotation.models import Batch, Membership, Task
+from annotation.models import Batch, FunctionalLabel, Item, Lease, Membership, Task
 from annotation.selectors import can_manage_tasks, membership_function, task_get_for_actor
+from annotation.services.work import LIVE_OR_DONE
 from annotators.models import CredentialKind
 from safety_labels.models import SafetyApproval, SafetyLabel
+from safety_labels.selectors import verdict_risks_for_checks
 
 from .models import BatchDecision, ExportJob, QualityPolicy, QualitySignal, Sample, SampleCheck
+from .pseudonyms import pseudonym
 
 VIEW_QUALITY = "review.view_qualitysignal"
 
@@ -90,19 +94,89 @@ def sample_check_get_for_reviewer(*, actor: AbstractBaseUser, check_id: int) -> 
     return check
 
 
-def batch_board(*, task: Task) -> list[dict]:
-    """Each batch with its state, round, the progress of its latest sample and its latest
-    decision."""
-    batches = list(Batch.objects.filter(task=task).order_by("number")
-                   .annotate(items_total=Count("items")))
+def batch_board(*, task: Task, batches=None) -> list[dict]:
+    """Each batch (of ``batches``, or all of the task's) with its state, round, the progress
+    of its latest sample, its latest decision with its accuracy against the rule version's
+    target, its re-done labels waiting for a check, and the items that wait for an annotator
+    other than the one whose label failed."""
+    if batches is None:
+        batches = Batch.objects.filter(task=task).order_by("number")
+    batches = list(batches.annotate(items_total=Count("items")))
+    ids = [batch.pk for batch in batches]
     samples = {}
-    for sample in sample_list_for_task(task=task).order_by("drawn_at", "pk"):
+    for sample in sample_list_for_task(task=task).filter(batch_id__in=ids) \
+            .order_by("drawn_at", "pk"):
         samples[sample.batch_id] = sample
     decisions = {}
-    for decision in BatchDecision.objects.filter(batch__task=task).order_by("decided_at", "pk"):
+    for decision in BatchDecision.objects.filter(batch_id__in=ids).order_by("decided_at", "pk"):
         decisions[decision.batch_id] = decision
-    return [{"batch": batch, "sample": samples.get(batch.pk),
-             "decision": decisions.get(batch.pk)} for batch in batches]
+    rechecks = dict(SampleCheck.objects.filter(sample__batch_id__in=ids, recheck=True,
+                                               verdict="")
+                    .values_list("sample__batch_id").annotate(n=Count("pk")))
+    stuck = waiting_for_another_annotator(task=task, batch_ids=ids)
+    unfinished = set(Item.objects.filter(batch_id__in=ids,
+                                         labels_done__lt=task.labels_per_item)
+                     .values_list("batch_id", flat=True).distinct())
+    unfinished |= set(Lease.objects.filter(item__batch_id__in=ids, state=Lease.State.ACTIVE)
+                      .values_list("item__batch_id", flat=True).distinct())
+    target = task.rule_version.target_accuracy
+    rows = []
+    for batch in batches:
+        decision = decisions.get(batch.pk)
+        accuracy = decision.accuracy if decision else None
+        sample = samples.get(batch.pk)
+        waiting_draw = batch.state == Batch.State.SUBMITTED and \
+            (sample is None or sample.round != batch.round)
+        complete = batch.state == Batch.State.ANNOTATING and batch.pk not in unfinished
+        drawable = not task.is_safety and batch.items_total and (waiting_draw or complete)
+        rows.append({"batch": batch, "sample": sample, "decision": decision,
+                     "drawable": bool(drawable),
+                     "accuracy": accuracy, "target": target,
+                     "below_target": accuracy is not None and target is not None
+                     and accuracy < target,
+                     "rechecks_waiting": rechecks.get(batch.pk, 0),
+                     "waiting_for_annotator": stuck.get(batch.pk, 0)})
+    return rows
+
+
+def waiting_for_another_annotator(*, task: Task, batch_ids: list[int]) -> dict[int, int]:
+    """Per batch, the items that need a label but that no current annotator of the task may
+    take: everyone eligible has labelled, skipped or failed on them. Re-annotation goes to
+    somebody other than the annotator whose label failed; until one joins, these wait."""
+    annotators = set(Membership.objects.filter(
+        task=task, function=Membership.Function.ANNOTATE, ended_at=None)
+        .values_list("user_id", flat=True))
+    open_items = dict(Item.objects.filter(batch_id__in=batch_ids, open_slots__gt=0)
+                      .values_list("pk", "batch_id"))
+    had: dict[int, set[int]] = defaultdict(set)
+    for item_id, user_id in Lease.objects.filter(
+            item_id__in=list(open_items), state__in=LIVE_OR_DONE) \
+            .values_list("item_id", "user_id"):
+        had[item_id].add(user_id)
+    waiting: dict[int, int] = defaultdict(int)
+    for item_id, batch_id in open_items.items():
+        if not annotators - had[item_id]:
+            waiting[batch_id] += 1
+    return dict(waiting)
+
+
+def decision_risk_codes(*, decision: BatchDecision) -> dict[int, list[str]]:
+    """The risk codes behind each illegal item of a decision, read from the safety
+    database: those the reviewers named, or those of the safety label that judged the same
+    content illegal."""
+    illegal = decision.evidence.get("illegal", [])
+    if decision.cause == BatchDecision.Cause.SAFETY_LABEL:
+        codes = SafetyLabel.objects.filter(pk=decision.evidence.get("safety_label")) \
+            .values_list("risk_codes", flat=True).first() or []
+        return {row["item"]: codes for row in illegal}
+    check_ids = [check for row in illegal for check in row.get("checks", [])]
+    check_ids += decision.evidence.get("checks", [])
+    by_check = verdict_risks_for_checks(check_ids)
+    items = dict(SampleCheck.objects.filter(pk__in=check_ids).values_list("pk", "item_id"))
+    codes_by_item: dict[int, set[str]] = defaultdict(set)
+    for check_id, codes in by_check.items():
+        codes_by_item[items[check_id]].update(codes)
+    return {item: sorted(codes) for item, codes in codes_by_item.items()}
 
 
 def decision_list_for_task(*, task: Task) -> QuerySet[BatchDecision]:
@@ -129,35 +203,87 @@ def require_quality_reader(actor: AbstractBaseUser) -> None:
         raise Http404("No such page.")
 
 
+@dataclass(frozen=True)
+class QualityFigure:
+    """One person's quality figure for an annotating credential over its policy's window:
+    accuracy on sampled labels in one task (against the policy's threshold, or else the
+    task's rule version's target accuracy), or the share of their decided safety labels
+    that reviewers rejected."""
+
+    user_id: int
+    kind: CredentialKind
+    measure: str
+    count: int
+    checks: int
+    policy: QualityPolicy | None
+    task: Task | None = None
+
+    @property
+    def value(self) -> Decimal:
+        return Decimal(self.count) / self.checks
+
+    @property
+    def threshold(self) -> Decimal | None:
+        if self.policy is not None and self.policy.threshold is not None:
+            return self.policy.threshold
+        return self.task.rule_version.target_accuracy if self.task is not None else None
+
+    @property
+    def fails(self) -> bool:
+        if self.policy is None or not self.policy.enabled or self.threshold is None or \
+                self.checks < self.policy.minimum_checks:
+            return False
+        if self.measure == "accuracy":
+            return self.value < self.threshold
+        return self.value > self.threshold
+
+
+def quality_policies() -> dict[str, QualityPolicy]:
+    return {policy.kind: policy for policy in QualityPolicy.objects.order_by("kind")}
+
+
+def quality_window_start(policy: QualityPolicy | None):
+    return timezone.now() - timedelta(days=policy.window_days if policy else 30)
+
+
+def quality_figures(*, user_id: int | None = None) -> list[QualityFigure]:
+    """Everyone's (or one person's) figures: per task for functional annotators, overall
+    for safety annotators. One grouped query per kind, whoever reads them: the page, the API
+    and the evaluation that suspends a credential."""
+    policies = quality_policies()
+    functional = policies.get(CredentialKind.FUNCTIONAL_ANNOTATE)
+    safety = policies.get(CredentialKind.SAFETY_ANNOTATE)
+    checks = SampleCheck.objects.filter(checked_at__gte=quality_window_start(functional)) \
+        .exclude(verdict="")
+    labels = SafetyLabel.objects.filter(
+        submitted_at__gte=quality_window_start(safety),
+        status__in=[SafetyLabel.Status.APPROVED, SafetyLabel.Status.REJECTED])
+    if user_id is not None:
+        checks, labels = checks.filter(annotator_id=user_id), labels.filter(annotator_id=user_id)
+    rows = list(checks.values("annotator_id", "sample__batch__task_id").annotate(
+        total=Count("pk"), good=Count("pk", filter=Q(verdict="accurate"))))
+    tasks = Task.objects.select_related("rule_version").in_bulk(
+        {row["sample__batch__task_id"] for row in rows})
+    figures = [QualityFigure(user_id=row["annotator_id"],
+                             kind=CredentialKind.FUNCTIONAL_ANNOTATE, measure="accuracy",
+                             count=row["good"], checks=row["total"], policy=functional,
+                             task=tasks[row["sample__batch__task_id"]]) for row in rows]
+    figures += [QualityFigure(user_id=row["annotator_id"], kind=CredentialKind.SAFETY_ANNOTATE,
+                              measure="rejection_rate", count=row["bad"], checks=row["total"],
+                              policy=safety)
+                for row in labels.values("annotator_id").annotate(
+                    total=Count("pk"), bad=Count("pk", filter=Q(status="rejected")))]
+    return figures
+
+
 def quality_overview() -> list[dict]:
-    """Everyone with reviewed work, with their figure per annotating credential kind over
-    the kind's policy window: one grouped query per kind."""
-    policies = {policy.kind: policy for policy in QualityPolicy.objects.all()}
-    now = timezone.now()
-
-    def since(kind: str):
-        policy = policies.get(kind)
-        return now - timedelta(days=policy.window_days if policy else 30)
-
-    figures = []
-    for row in (SampleCheck.objects.filter(
-            checked_at__gte=since(CredentialKind.FUNCTIONAL_ANNOTATE)).exclude(verdict="")
-            .values("annotator_id").annotate(
-                total=Count("pk"), good=Count("pk", filter=Q(verdict="accurate")))):
-        figures.append((row["annotator_id"], CredentialKind.FUNCTIONAL_ANNOTATE, "accuracy",
-                        row["good"], row["total"]))
-    for row in (SafetyLabel.objects.filter(
-            submitted_at__gte=since(CredentialKind.SAFETY_ANNOTATE),
-            status__in=[SafetyLabel.Status.APPROVED, SafetyLabel.Status.REJECTED])
-            .values("annotator_id").annotate(
-                total=Count("pk"), bad=Count("pk", filter=Q(status="rejected")))):
-        figures.append((row["annotator_id"], CredentialKind.SAFETY_ANNOTATE, "rejection_rate",
-                        row["bad"], row["total"]))
-    people = get_user_model().objects.in_bulk({user_id for user_id, *_ in figures})
-    rows = [{"user": people[user_id], "kind": CredentialKind(kind), "measure": measure_name,
-             "value": Decimal(count) / total, "checks": total, "policy": policies.get(kind)}
-            for user_id, kind, measure_name, count, total in figures if user_id in people]
-    return sorted(rows, key=lambda row: (row["user"].username, row["kind"]))
+    """Everyone with reviewed work and their figures, for the quality page and API."""
+    figures = quality_figures()
+    people = get_user_model().objects.in_bulk({figure.user_id for figure in figures})
+    rows = [{"user": people[figure.user_id], "figure": figure}
+            for figure in figures if figure.user_id in people]
+    return sorted(rows, key=lambda row: (row["user"].username, row["figure"].kind,
+                                         row["figure"].task.name if row["figure"].task else ""))
 
 
 def accuracy_by_week(*, user_id: int, weeks: int = 12) -> list[dict]:
@@ -190,3 +316,31 @@ def export_get_for_actor(*, actor: AbstractBaseUser, job_id: int) -> ExportJob:
     if job is None or not actor.has_perm("review.export_labels"):
         raise Http404("No such export.")
     return job
+
+
+def require_withdrawal_reader(actor: AbstractBaseUser) -> None:
+    if not can_manage_tasks(actor):
+        raise Http404("No such page.")
+
+
+def withdrawal_list() -> QuerySet[BatchDecision]:
+    """Batches invalidated after an export carried them out, newest first."""
+    return BatchDecision.objects.filter(exported_before=True) \
+        .select_related("batch__task", "sample").order_by("-decided_at", "-pk")
+
+
+def withdrawal_get(*, decision_id: int) -> BatchDecision:
+    decision = withdrawal_list().filter(pk=decision_id).first()
+    if decision is None:
+        raise Http404("No such withdrawal.")
+    return decision
+
+
+def withdrawal_labels(*, decision: BatchDecision) -> list[FunctionalLabel]:
+    """The labels an export carried out of the invalidated batch: its current labels (an
+    accepted batch's labels change no more), each named by the pseudonym the export used."""
+    labels = list(FunctionalLabel.objects.filter(item__batch=decision.batch, superseded_at=None)
+                  .select_related("item__batch").order_by("pk"))
+    for label in labels:
+        label.pseudonym = pseudonym(label.annotator_id)
+    return labels

@@ -2,6 +2,7 @@ from celery import shared_task
 
 from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
 from .services.approvals import safety_decisions_reconcile
+from .services.checks import recheck_queue
 from .services.exports import exports_resume_stale
 
 
@@ -13,6 +14,12 @@ def sample_complete_batches() -> int:
 @shared_task
 def draw_sample(*, batch_id: int) -> int:
     return sample_draw(batch_id=batch_id).pk
+
+
+@shared_task
+def queue_recheck(*, label_id: int) -> int | None:
+    check = recheck_queue(label_id=label_id)
+    return check.pk if check else None
 
 
 @shared_task

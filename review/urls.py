@@ -15,6 +15,9 @@ urlpatterns = [
     path("quality/", views.quality_list, name="quality-list"),
     path("quality/<int:user_id>/", views.quality_person, name="quality-person"),
     path("tasks/<int:task_id>/exports/", views.export_page, name="export-page"),
+    path("batches/<int:batch_id>/sample/", views.batch_sample_draw, name="batch-sample-draw"),
+    path("withdrawals/", views.withdrawal_list, name="withdrawal-list"),
+    path("withdrawals/<int:decision_id>/", views.withdrawal_detail, name="withdrawal-detail"),
     path("exports/<int:export_id>/download/", views.export_download, name="export-download"),
 ]
 
@@ -46,6 +49,11 @@ api_urlpatterns = [
     path("quality/policies/<str:kind>/", api.QualityPolicyDetailApi.as_view(),
          name="quality-policy-detail"),
     path("tasks/<int:task_id>/exports/", api.ExportListApi.as_view(), name="export-list"),
+    path("batches/<int:batch_id>/sample/", api.BatchSampleDrawApi.as_view(),
+         name="batch-sample-draw"),
+    path("withdrawals/", api.WithdrawalListApi.as_view(), name="withdrawal-list"),
+    path("withdrawals/<int:decision_id>/labels/", api.WithdrawalLabelListApi.as_view(),
+         name="withdrawal-labels"),
     path("exports/<int:export_id>/", api.ExportDetailApi.as_view(), name="export-detail"),
     path("exports/<int:export_id>/download/", api.ExportDownloadApi.as_view(),
          name="export-download"),

@@ -7,17 +7,18 @@ from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotation.models import Item, Membership
+from annotation.models import Batch, Item, Membership
 from annotation.selectors import can_manage_tasks, task_get_for_actor
 from config.errors import ApplicationError
 from rules.selectors import risk_group_list_with_categories
 from safety_labels.models import SafetyLabel
+from safety_labels.selectors import verdict_risks_for_checks
 
 from . import selectors, services
 from .api import export_file_response
-from .models import ExportJob, QualityPolicy, SampleCheck
+from .models import ExportJob, SampleCheck
 from .services.approvals import ADJUDICATE
 from .services.exports import require_export
 
@@ -152,19 +153,48 @@ def escalated(request: HttpRequest) -> HttpResponse:
 @require_GET
 def batch_board(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_get_for_review_reader(actor=request.user, task_id=task_id)
-    rows = selectors.batch_board(task=task)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page = Paginator(Batch.objects.filter(task=task).order_by("number"), 50) \
+        .get_page(request.GET.get("page"))
     return render(request, "review/batch_board.html", {
-        "task": task, "page": page, "can_export": request.user.has_perm("review.export_labels")})
+        "task": task, "page": page, "rows": selectors.batch_board(task=task,
+                                                                  batches=page.object_list),
+        "can_export": request.user.has_perm("review.export_labels"),
+        "can_draw": can_manage_tasks(request.user) and not task.is_safety})
+
+
+@require_POST
+def batch_sample_draw(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """A manager draws the sample of a complete batch from the batch board."""
+    batch = get_object_or_404(Batch, pk=batch_id)
+    task = selectors.task_get_for_review_reader(actor=request.user, task_id=batch.task_id)
+    try:
+        sample, drawn = services.sample_draw_by_hand(actor=request.user, batch_id=batch.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Drew the sample of batch {batch.number}: "
+                                  f"{len(sample.item_ids)} items to check." if drawn else
+                                  f"Batch {batch.number} was already sampled.")
+    return redirect("review:batch-board", task_id=task.pk)
+
+
+def _with_risk_codes(checks) -> list[SampleCheck]:
+    """The checks, each with the risk codes its verdict named (from the safety database)."""
+    checks = list(checks)
+    codes = verdict_risks_for_checks([check.pk for check in checks])
+    for check in checks:
+        check.risk_codes = codes.get(check.pk, [])
+    return checks
 
 
 @require_GET
 def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
     sample = selectors.sample_get_for_actor(actor=request.user, sample_id=sample_id)
     redrawn = services.sample_redraw(sample=sample)
-    checks = sample.checks.select_related("reviewer", "annotator").order_by("item_id", "pk")
+    checks = sample.checks.select_related("reviewer", "annotator").order_by("recheck",
+                                                                            "item_id", "pk")
     return render(request, "review/sample_detail.html", {
-        "sample": sample, "task": sample.batch.task, "checks": checks,
+        "sample": sample, "task": sample.batch.task, "checks": _with_risk_codes(checks),
         "redraw_matches": redrawn == sample.item_ids,
         "show_names": can_manage_tasks(request.user)})
 
@@ -172,10 +202,33 @@ def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
 @require_GET
 def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
     decision = selectors.decision_get_for_actor(actor=request.user, decision_id=decision_id)
+    checks = decision.sample.checks.exclude(verdict=SampleCheck.Verdict.ACCURATE) \
+        .select_related("item").order_by("item_id") if decision.sample else []
+    codes = selectors.decision_risk_codes(decision=decision)
     return render(request, "review/decision_detail.html", {
-        "decision": decision, "task": decision.batch.task,
-        "checks": decision.sample.checks.exclude(verdict=SampleCheck.Verdict.ACCURATE)
-        .select_related("item").order_by("item_id")})
+        "decision": decision, "task": decision.batch.task, "checks": _with_risk_codes(checks),
+        "illegal": [(row, codes.get(row["item"], []))
+                    for row in decision.evidence.get("illegal", [])]})
+
+
+@require_GET
+def withdrawal_list(request: HttpRequest) -> HttpResponse:
+    """Batches invalidated after an export carried them out: their labels are withdrawn."""
+    selectors.require_withdrawal_reader(request.user)
+    page = Paginator(selectors.withdrawal_list(), 50).get_page(request.GET.get("page"))
+    return render(request, "review/withdrawal_list.html", {"page": page})
+
+
+@require_GET
+def withdrawal_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
+    selectors.require_withdrawal_reader(request.user)
+    decision = selectors.withdrawal_get(decision_id=decision_id)
+    page = Paginator(selectors.withdrawal_labels(decision=decision), 100) \
+        .get_page(request.GET.get("page"))
+    return render(request, "review/withdrawal_detail.html", {
+        "decision": decision, "task": decision.batch.task, "page": page,
+        "codes": sorted({code for codes in selectors.decision_risk_codes(
+            decision=decision).values() for code in codes})})
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,7 +238,7 @@ def quality_list(request: HttpRequest) -> HttpResponse:
         try:
             services.quality_policy_update(
                 actor=request.user, kind=request.POST.get("kind", ""), changes={
-                    "threshold": request.POST.get("threshold", ""),
+                    "threshold": request.POST.get("threshold", "").strip() or None,
                     "minimum_checks": int(request.POST.get("minimum_checks", "")),
                     "window_days": int(request.POST.get("window_days", "")),
                     "enabled": request.POST.get("enabled") == "on"})
@@ -202,7 +255,7 @@ def quality_list(request: HttpRequest) -> HttpResponse:
     signals = Paginator(selectors.signal_list(), 20).get_page(request.GET.get("page"))
     return render(request, "review/quality_list.html", {
         "rows": selectors.quality_overview(), "signals": signals,
-        "policies": QualityPolicy.objects.order_by("kind"),
+        "policies": selectors.quality_policies().values(),
         "can_edit": request.user.has_perm("review.manage_quality")})
 
 

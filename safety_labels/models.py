@@ -34,6 +34,9 @@ class SafetyLabel(models.Model):
     submitted_at = models.DateTimeField()
     too_fast = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    # When an export first carried the label out of the system; approvals of an exported
+    # label are never withdrawn (the label has left).
+    first_exported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -69,6 +72,14 @@ class SafetyApproval(models.Model):
     # A manager's ruling on an escalated label; it never counts as a reviewer's approval.
     adjudication = models.BooleanField(default=False)
     created_at = models.DateTimeField()
+    # The reviewer's safety-review credential when they decided, and its state then
+    # (invariant 5): a later expiry or temporary suspension leaves the approval counting.
+    credential_id = models.BigIntegerField(null=True, blank=True)
+    credential_status = models.CharField(max_length=16, blank=True)
+    # A revocation, or a suspension by a quality signal, withdraws the reviewer's approvals
+    # of labels not yet exported; a withdrawn approval no longer counts.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -81,3 +92,35 @@ class SafetyApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} of label {self.label_id} by reviewer {self.reviewer_id}"
+
+    def counts_for(self, label: SafetyLabel) -> bool:
+        """Whether this is an approval that counts towards ``label``'s (invariant 5): a
+        reviewer's approval, not the annotator's own, given under a recorded credential and
+        not withdrawn since. A manager's ruling never counts."""
+        return (not self.adjudication and self.decision == self.Decision.APPROVE
+                and self.withdrawn_at is None and self.credential_id is not None
+                and self.reviewer_id != label.annotator_id)
+
+
+# The approvals that count, as a filter on approvals; add "not by the label's annotator".
+COUNTED_APPROVAL = models.Q(adjudication=False, decision=SafetyApproval.Decision.APPROVE,
+                            withdrawn_at=None, credential_id__isnull=False)
+
+
+class VerdictRisk(models.Model):
+    """The risk categories a reviewer named in a verdict on a sampled functional label:
+    safety information, so kept here, apart from the verdict in the main database."""
+
+    check_id = models.BigIntegerField(unique=True)
+    task_id = models.BigIntegerField()
+    item_id = models.BigIntegerField()
+    risk_codes = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~models.Q(risk_codes=[]),
+                                              name="verdict_risk_names_risks")]
+        indexes = [models.Index(fields=["task_id"], name="verdict_risk_task_idx")]
+
+    def __str__(self) -> str:
+        return f"Risks named in check {self.check_id}"

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import SafetyLabel
+from .models import SafetyLabel, VerdictRisk
 
 
 def safety_labels_for_leases(lease_ids: list[int]) -> dict[int, SafetyLabel]:
@@ -15,3 +15,9 @@ def safety_label_list_for_tasks(*, task_ids: list[int],
     """Safety labels of the given tasks (already resolved against the actor's memberships)."""
     labels = SafetyLabel.objects.filter(task_id__in=task_ids).order_by("-submitted_at")
     return labels.filter(annotator_id=annotator_id) if annotator_id is not None else labels
+
+
+def verdict_risks_for_checks(check_ids: list[int]) -> dict[int, list[str]]:
+    """The risk codes named in each of these verdicts on sampled labels (none: absent)."""
+    return dict(VerdictRisk.objects.filter(check_id__in=list(check_ids))
+                .values_list("check_id", "risk_codes"))

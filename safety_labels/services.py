@@ -5,12 +5,12 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 from rules.models import RiskCategory
 
-from .models import SafetyApproval, SafetyLabel
+from .models import COUNTED_APPROVAL, SafetyApproval, SafetyLabel, VerdictRisk
 
 SAFETY_DB = "safety"
 MAX_SPANS = 200
@@ -90,14 +90,18 @@ def safety_label_submit(*, lease_id: int, task_id: int, item_id: int, annotator_
 
 
 class SafetyDecisionConflict(ApplicationError):
-    code = "conflict"
+    code = "safety_decision_conflict"
     http_status = 409
+
+
+class SafetyLabelNotFound(NotFound):
+    code = "safety_label_not_found"
 
 
 def _lock_label(label_id: int) -> SafetyLabel:
     label = SafetyLabel.objects.select_for_update().filter(pk=label_id).first()
     if label is None:
-        raise SafetyDecisionConflict(f"Safety label {label_id} does not exist.")
+        raise SafetyLabelNotFound(f"Safety label {label_id} does not exist.")
     return label
 
 
@@ -126,50 +130,58 @@ def _standing_votes(label: SafetyLabel) -> list[str]:
     return standing
 
 
-def counted_approvals(label: SafetyLabel, disqualified: set[int]) -> int:
-    """Distinct reviewers who approved the label, never its annotator, never a ruling, and
-    none of the ``disqualified`` (whose review credential is in question)."""
-    return (label.approvals.filter(adjudication=False, decision=SafetyApproval.Decision.APPROVE)
-            .exclude(reviewer_id=label.annotator_id).exclude(reviewer_id__in=disqualified)
+def counted_approvals(label: SafetyLabel) -> int:
+    """Distinct reviewers whose approval of the label counts (invariant 5)."""
+    return (label.approvals.filter(COUNTED_APPROVAL).exclude(reviewer_id=label.annotator_id)
             .values("reviewer_id").distinct().count())
 
 
-def awaiting_approval(*, task_id: int, required: int, disqualified: set[int]):
+def awaiting_approval(*, task_id: int, required: int):
     """Labels of the task that need a reviewer's decision: those submitted, and those once
-    approved that no longer have enough counted approvals."""
+    approved that no longer have enough counted approvals (the task came to ask for more)."""
     counted = Count("approvals__reviewer_id", distinct=True, filter=Q(
-        approvals__adjudication=False, approvals__decision=SafetyApproval.Decision.APPROVE)
-        & ~Q(approvals__reviewer_id__in=disqualified))
+        approvals__adjudication=False, approvals__decision=SafetyApproval.Decision.APPROVE,
+        approvals__withdrawn_at=None, approvals__credential_id__isnull=False)
+        & ~Q(approvals__reviewer_id=F("annotator_id")))
     return (SafetyLabel.objects.filter(task_id=task_id).annotate(counted=counted)
             .filter(Q(status=SafetyLabel.Status.SUBMITTED)
                     | Q(status=SafetyLabel.Status.APPROVED, counted__lt=required)))
 
 
-def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comment: str,
-                        required_approvals: int, now: datetime,
-                        disqualified: frozenset[int] = frozenset()) -> tuple[SafetyLabel,
-                                                                             SafetyApproval]:
-    """Record one reviewer's approval or rejection under a lock on the label, and settle the
-    label: approved once ``required_approvals`` distinct reviewers approve; rejected by a
-    rejection when nobody approved yet; escalated when reviewers disagree.
+def _lock_open_label(*, label_id: int, reviewer_id: int, required_approvals: int,
+                     verb: str) -> SafetyLabel:
+    """Lock a label that takes a reviewer's decision now: awaiting approval (or approved but
+    short of counted approvals), not the reviewer's own, not already decided by them."""
+    label = _lock_label(label_id)
+    short = label.status == SafetyLabel.Status.APPROVED and \
+        counted_approvals(label) < required_approvals
+    if label.status != SafetyLabel.Status.SUBMITTED and not short:
+        raise SafetyDecisionConflict(
+            f"This label is {label.get_status_display().lower()}; it cannot be {verb}.")
+    if label.annotator_id == reviewer_id:
+        raise SafetyDecisionConflict("Nobody reviews their own label.")
+    _refuse_second_vote(label, reviewer_id)
+    return label
 
+
+def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comment: str,
+                        required_approvals: int, now: datetime, credential_id: int,
+                        credential_status: str) -> tuple[SafetyLabel, SafetyApproval]:
+    """Record one reviewer's approval or rejection under a lock on the label, with the
+    credential they hold now, and settle the label: approved once ``required_approvals``
+    distinct reviewers approve; rejected by a rejection when nobody approved yet; escalated
+    when reviewers disagree.
+
+    :raises SafetyLabelNotFound: if there is no such label.
     :raises SafetyDecisionConflict: if the label is no longer awaiting approval, if the
         reviewer is its annotator, or already decided on it.
     """
     with transaction.atomic(using=SAFETY_DB):
-        label = _lock_label(label_id)
-        short = label.status == SafetyLabel.Status.APPROVED and \
-            counted_approvals(label, disqualified) < required_approvals
-        if label.status != SafetyLabel.Status.SUBMITTED and not short:
-            raise SafetyDecisionConflict(
-                f"This label is {label.get_status_display().lower()}; it takes no more "
-                "decisions.")
-        if label.annotator_id == reviewer_id:
-            raise SafetyDecisionConflict("Nobody reviews their own label.")
-        _refuse_second_vote(label, reviewer_id)
-        approval = SafetyApproval.objects.create(label=label, reviewer_id=reviewer_id,
-                                                 decision=decision, comment=comment,
-                                                 created_at=now)
+        label = _lock_open_label(label_id=label_id, reviewer_id=reviewer_id,
+                                 required_approvals=required_approvals, verb="decided")
+        approval = SafetyApproval.objects.create(
+            label=label, reviewer_id=reviewer_id, decision=decision, comment=comment,
+            created_at=now, credential_id=credential_id, credential_status=credential_status)
         votes = _standing_votes(label)
         approvals = votes.count(SafetyApproval.Decision.APPROVE)
         rejections = votes.count(SafetyApproval.Decision.REJECT)
@@ -177,7 +189,7 @@ def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comme
             label.status = SafetyLabel.Status.ESCALATED
         elif rejections:
             label.status = SafetyLabel.Status.REJECTED
-        elif counted_approvals(label, disqualified) >= required_approvals:
+        elif counted_approvals(label) >= required_approvals:
             label.status = SafetyLabel.Status.APPROVED
         else:
             label.status = SafetyLabel.Status.SUBMITTED
@@ -186,21 +198,16 @@ def safety_label_decide(*, label_id: int, reviewer_id: int, decision: str, comme
 
 
 def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str, now: datetime,
-                          required_approvals: int = 1,
-                          disqualified: frozenset[int] = frozenset(),
-                          ) -> tuple[SafetyLabel, SafetyApproval]:
+                          required_approvals: int = 1) -> tuple[SafetyLabel, SafetyApproval]:
     """A reviewer unsure of a label hands it to a manager; the request is kept beside the
-    votes, and the reviewer may still vote once the manager has ruled."""
+    votes, and the reviewer may still vote once the manager has ruled.
+
+    :raises SafetyLabelNotFound: if there is no such label.
+    :raises SafetyDecisionConflict: as ``safety_label_decide``.
+    """
     with transaction.atomic(using=SAFETY_DB):
-        label = _lock_label(label_id)
-        short = label.status == SafetyLabel.Status.APPROVED and \
-            counted_approvals(label, disqualified) < required_approvals
-        if label.status != SafetyLabel.Status.SUBMITTED and not short:
-            raise SafetyDecisionConflict(
-                f"This label is {label.get_status_display().lower()}; it cannot be escalated.")
-        if label.annotator_id == reviewer_id:
-            raise SafetyDecisionConflict("Nobody reviews their own label.")
-        _refuse_second_vote(label, reviewer_id)
+        label = _lock_open_label(label_id=label_id, reviewer_id=reviewer_id,
+                                 required_approvals=required_approvals, verb="escalated")
         request = SafetyApproval.objects.create(
             label=label, reviewer_id=reviewer_id, decision=SafetyApproval.Decision.ESCALATE,
             comment=comment, created_at=now)
@@ -210,12 +217,16 @@ def safety_label_escalate(*, label_id: int, reviewer_id: int, comment: str, now:
 
 
 def safety_label_adjudicate(*, label_id: int, manager_id: int, decision: str, comment: str,
-                            required_approvals: int, now: datetime,
-                            disqualified: frozenset[int] = frozenset(),
-                            ) -> tuple[SafetyLabel, SafetyApproval]:
+                            required_approvals: int,
+                            now: datetime) -> tuple[SafetyLabel, SafetyApproval]:
     """A manager's ruling on an escalated label. Rejecting rejects it; approving overrules
     the rejections, and the label is approved once enough reviewers approved, or else waits
-    for more reviewers. The ruling never counts as an approval itself."""
+    for more reviewers. The ruling never counts as an approval itself.
+
+    :raises SafetyLabelNotFound: if there is no such label.
+    :raises SafetyDecisionConflict: if the label is not escalated, or the manager labelled or
+        reviewed it.
+    """
     with transaction.atomic(using=SAFETY_DB):
         label = _lock_label(label_id)
         if label.status != SafetyLabel.Status.ESCALATED:
@@ -231,7 +242,7 @@ def safety_label_adjudicate(*, label_id: int, manager_id: int, decision: str, co
             label.status = SafetyLabel.Status.REJECTED
         else:
             label.status = SafetyLabel.Status.APPROVED \
-                if counted_approvals(label, disqualified) >= required_approvals \
+                if counted_approvals(label) >= required_approvals \
                 else SafetyLabel.Status.SUBMITTED
         label.save(update_fields=["status"])
     return label, ruling
@@ -248,3 +259,53 @@ def safety_labels_withdraw(*, annotator_id: int) -> list[int]:
         SafetyLabel.objects.filter(lease_id__in=lease_ids).update(
             status=SafetyLabel.Status.SUPERSEDED)
     return lease_ids
+
+
+def safety_approvals_withdraw(*, reviewer_id: int, reason: str, now: datetime,
+                              required_by_task: dict[int, int]) -> list[SafetyApproval]:
+    """Withdraw the reviewer's counted approvals of labels not yet exported (their
+    credential was revoked, or suspended by a quality signal). A label approved that no
+    longer has the approvals its task needs (``required_by_task``) goes back to the approval
+    queue. Returns the approvals withdrawn; withdrawing again changes nothing."""
+    with transaction.atomic(using=SAFETY_DB):
+        approvals = list(SafetyApproval.objects.select_for_update().select_related("label")
+                         .filter(COUNTED_APPROVAL, reviewer_id=reviewer_id,
+                                 label__first_exported_at=None).order_by("pk"))
+        for approval in approvals:
+            approval.withdrawn_at = now
+            approval.withdrawn_reason = reason[:300]
+            approval.save(update_fields=["withdrawn_at", "withdrawn_reason"])
+        for label_id in sorted({approval.label_id for approval in approvals}):
+            label = _lock_label(label_id)
+            required = max(required_by_task.get(label.task_id, 1), 1)
+            if label.status == SafetyLabel.Status.APPROVED and \
+                    counted_approvals(label) < required:
+                label.status = SafetyLabel.Status.SUBMITTED
+                label.save(update_fields=["status"])
+    return approvals
+
+
+def safety_labels_mark_exported(*, label_ids: list[int], at: datetime) -> int:
+    """Record that an export carried these labels out; the first export counts."""
+    marked = 0
+    for start in range(0, len(label_ids), 1000):
+        marked += SafetyLabel.objects.filter(pk__in=label_ids[start:start + 1000],
+                                             first_exported_at=None) \
+            .update(first_exported_at=at)
+    return marked
+
+
+def verdict_risks_record(*, check_id: int, task_id: int, item_id: int, risk_codes: list[str],
+                         now: datetime) -> VerdictRisk | None:
+    """Keep the risk categories named in a verdict on a sampled label (committed here before
+    the verdict is, in the main database). Recording a check again replaces them; a verdict
+    that names none leaves none, even if an attempt before it named some and failed."""
+    with transaction.atomic(using=SAFETY_DB):
+        if not risk_codes:
+            VerdictRisk.objects.filter(check_id=check_id).delete()
+            return None
+        risks, _ = VerdictRisk.objects.update_or_create(
+            check_id=check_id, defaults={"task_id": task_id, "item_id": item_id,
+                                         "risk_codes": sorted(set(risk_codes)),
+                                         "created_at": now})
+    return risks

@@ -14,6 +14,7 @@ from annotation.services import (
 )
 from annotators.models import CredentialKind, CredentialPolicy, Role
 from annotators.services import policy_update
+from compliance.demo_rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS
 from rules.services import rule_version_acknowledge, rule_version_publish
 from tests.conftest import make_person
 from tests.rules.conftest import make_functional_draft, make_safety_draft
@@ -31,14 +32,20 @@ def grant_credential(manager, user, kind: str) -> None:
     assert take_exam(user, kind=kind).passed
 
 
+# Settings a task takes from its rule version and may only make stricter: a test that asks
+# for its own publishes rules that say so.
+VERSION_FIELDS = ("expected_seconds_per_item", "minimum_seconds_per_item", "required_approvals")
+
+
 def make_task(manager, *, kind: str, name: str, items: int = 0, labels_per_item: int = 1,
               **fields) -> Task:
+    rules = {field: fields[field] for field in VERSION_FIELDS if field in fields}
     if kind == "safety":
-        version = rule_version_publish(actor=manager,
-                                       version_id=make_safety_draft(manager, name=name).pk)
+        draft = make_safety_draft(manager, name=name, fields={**SAFETY_FIELDS, **rules})
     else:
-        version = rule_version_publish(actor=manager,
-                                       version_id=make_functional_draft(manager, name=name).pk)
+        rules.pop("required_approvals", None)
+        draft = make_functional_draft(manager, name=name, fields={**FUNCTIONAL_FIELDS, **rules})
+    version = rule_version_publish(actor=manager, version_id=draft.pk)
     task = task_create(actor=manager, name=name, rule_version_id=version.pk,
                        labels_per_item=labels_per_item, **fields)
     if items:

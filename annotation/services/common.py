@@ -4,7 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from config.errors import ApplicationError
 
-MANAGE_TASKS = "annotation.manage_task"
+from ..permissions import MANAGE_TASKS
 
 
 class TaskPermissionDenied(ApplicationError):

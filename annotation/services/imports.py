@@ -26,6 +26,7 @@ from audit.services import record_event
 
 from ..models import Batch, ImportJob, Item, Task
 from .common import TaskConflict, TaskInvalid, require_task_manager
+from .tasks import TaskNotFound, capacity_recheck
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_TEXT_CHARS = 100_000
@@ -220,7 +221,7 @@ def import_job_create(*, actor: AbstractBaseUser, task_id: int, upload: Uploaded
     require_task_manager(actor)
     task = Task.objects.filter(pk=task_id).first()
     if task is None:
-        raise TaskInvalid(f"There is no task {task_id}.")
+        raise TaskNotFound(f"There is no task {task_id}.")
     if task.state == Task.State.CLOSED:
         raise TaskConflict(f"Task {task.name!r} is closed.")
     if upload.size > MAX_UPLOAD_BYTES:
@@ -245,7 +246,8 @@ def _checksum(row: Row) -> str:
 def import_job_run(*, job_id: int) -> ImportJob:
     """Parse the job's file and land its good rows; safe to run again (it runs once)."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("task").get(pk=job_id)
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("task") \
+            .get(pk=job_id)
         if job.status != ImportJob.Status.QUEUED:
             return job
         job.status = ImportJob.Status.RUNNING
@@ -281,6 +283,20 @@ def _refresh_statistics() -> None:
                        Item._meta.db_table, exc_info=True)
 
 
+def _store_media(fresh: list[tuple[Row, str]]) -> dict[str, tuple[str, str]]:
+    """Write the media files of new rows to storage before any lock is taken: a large zip
+    must not hold the task's row while it writes. Returns, per checksum, the stored name and
+    the content type. A file left by an import that then fails is never referenced."""
+    stored = {}
+    for row, checksum in fresh:
+        if row.media:
+            content_type = mimetypes.guess_type(row.media_name)[0] or ""
+            name = Item.file.field.generate_filename(None, row.media_name)
+            stored[checksum] = (Item.file.field.storage.save(name, ContentFile(row.media)),
+                                content_type)
+    return stored
+
+
 def _land(job: ImportJob, parsed: Parsed) -> None:
     task = job.task
     ImportJob.objects.filter(pk=job.pk).update(rows_total=len(parsed.rows) + len(parsed.errors))
@@ -294,9 +310,11 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
             continue
         seen.add(checksum)
         fresh.append((row, checksum))
+    media = _store_media(fresh)
     created = 0
     batch_numbers: list[int] = []
     with transaction.atomic():
+        # The task's lock orders imports of one task: batch numbers and sizes stay whole.
         locked = Task.objects.select_for_update().get(pk=task.pk)
         number = (Batch.objects.filter(task=locked).aggregate(n=Max("number"))["n"] or 0)
         state = Batch.State.ANNOTATING if locked.state == Task.State.ACTIVE \
@@ -311,11 +329,9 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
                 item = Item(task=locked, batch=batch, text=row.text, source=row.source,
                             external_id=row.external_id, checksum=checksum,
                             open_slots=locked.labels_per_item)
-                if row.media:
-                    content_type = mimetypes.guess_type(row.media_name)[0] or ""
-                    item.modality = content_type.split("/")[0]
-                    item.content_type = content_type
-                    item.file.save(row.media_name, ContentFile(row.media), save=False)
+                if checksum in media:
+                    item.file.name, item.content_type = media[checksum]
+                    item.modality = item.content_type.split("/")[0]
                 items.append(item)
             Item.objects.bulk_create(items, batch_size=1000)
             created += len(items)
@@ -329,3 +345,6 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
                      data={"task_id": task.pk, "created": created, "duplicates": duplicates,
                            "refused": len(parsed.errors), "batches_created": batch_numbers,
                            "batch_state": state})
+        if created:
+            capacity_recheck(task=locked, actor=job.created_by,
+                             reason=f"{created} item(s) imported")

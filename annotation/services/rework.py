@@ -1,7 +1,9 @@
-"""Batch state changes that review decides, and sending labelled items back to the pool.
+"""Batch state changes that the labelling loop and review decide, and sending labelled items
+back to the pool.
 
-These run inside the caller's transaction (review's services); each batch change writes its
-audit event there.
+Except for ``batch_after_label`` and ``batches_mark_submitted`` (entry points with their own
+transactions), these run inside the caller's transaction (review's services); each batch
+change writes its audit event there.
 """
 
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from django.utils import timezone
 from audit.services import record_event
 
 from ..models import Batch, FunctionalLabel, Item, Lease
+from ..signals import batch_submitted, correction_submitted, send_on_commit
 from .common import TaskConflict
 
 
@@ -35,15 +38,54 @@ def batch_transition(*, actor: AbstractBaseUser | None, batch: Batch, to: str,
     return batch
 
 
+def batch_qs_select_for_update():
+    """Batches locked for a state change. Only the batch rows: a join (the task) must not
+    lock the task's row, which every lease and verdict of the task would then wait for."""
+    return Batch.objects.select_for_update(of=("self",)).select_related("task")
+
+
 def batch_lock(batch_id: int) -> Batch:
-    return Batch.objects.select_for_update().select_related("task").get(pk=batch_id)
+    return batch_qs_select_for_update().get(pk=batch_id)
+
+
+def batch_unfinished(batch: Batch) -> bool:
+    """Whether any item of the locked batch still lacks a label, or one is being made."""
+    return Item.objects.filter(batch=batch, labels_done__lt=batch.task.labels_per_item) \
+        .exists() or Lease.objects.filter(item__batch=batch, state=Lease.State.ACTIVE).exists()
+
+
+def batch_after_label(*, batch_id: int, label_id: int) -> None:
+    """After a functional label committed: a batch whose last label this was is marked
+    submitted, and its sample is drawn once that commits; a label made again in a batch
+    being corrected is sent to be checked.
+
+    One query in the usual case. Runs after the label's own commit, so that of two last
+    labels landing together the later one sees the other and submits the batch.
+    """
+    open_items = Item.objects.filter(batch_id=OuterRef("pk"), open_slots__gt=0)
+    live = Lease.objects.filter(task_id=OuterRef("task_id"), state=Lease.State.ACTIVE,
+                                item__batch_id=OuterRef("pk"))
+    state, busy = Batch.objects.filter(pk=batch_id).annotate(
+        busy=Exists(open_items) | Exists(live)).values_list("state", "busy").get()
+    if state == Batch.State.CORRECTING:
+        send_on_commit(correction_submitted, label_id=label_id, batch_id=batch_id)
+        return
+    if state != Batch.State.ANNOTATING or busy:
+        return
+    with transaction.atomic():
+        batch = batch_lock(batch_id)
+        if batch.state != Batch.State.ANNOTATING or batch_unfinished(batch):
+            return
+        batch_transition(actor=None, batch=batch, to=Batch.State.SUBMITTED,
+                         data={"reason": "its last label landed", "label": label_id})
+        send_on_commit(batch_submitted, batch_id=batch_id)
 
 
 def batches_mark_submitted(*, on_submitted: Callable[[int], object],
                            limit: int = 500) -> list[int]:
     """Mark functional batches whose items all carry their labels, and that nobody is still
     labelling, as submitted; ``on_submitted(batch_id)`` runs once each commits (review draws
-    the sample). Returns their ids."""
+    the sample). Returns their ids. The periodic safety net of ``batch_after_label``."""
     unfinished = Item.objects.filter(batch=OuterRef("pk"),
                                      labels_done__lt=F("task__labels_per_item"))
     live = Lease.objects.filter(item__batch=OuterRef("pk"), state=Lease.State.ACTIVE)
@@ -54,9 +96,7 @@ def batches_mark_submitted(*, on_submitted: Callable[[int], object],
     for batch_id in due:
         with transaction.atomic():
             batch = batch_lock(batch_id)
-            if batch.state != Batch.State.ANNOTATING or \
-                    Item.objects.filter(batch=batch,
-                                        labels_done__lt=batch.task.labels_per_item).exists():
+            if batch.state != Batch.State.ANNOTATING or batch_unfinished(batch):
                 continue
             batch_transition(actor=None, batch=batch, to=Batch.State.SUBMITTED)
             transaction.on_commit(lambda batch_id=batch_id: on_submitted(batch_id))
@@ -64,16 +104,20 @@ def batches_mark_submitted(*, on_submitted: Callable[[int], object],
     return marked
 
 
-def functional_labels_supersede(*, label_ids: list[int]) -> int:
+def functional_labels_supersede(*, label_ids: list[int],
+                                failed_ids: frozenset[int] = frozenset()) -> int:
     """Send labelled items back for a new label: each label is kept but marked superseded,
-    its lease too, and its item needs one more label. Returns how many were superseded."""
+    its lease too, and its item needs one more label. The leases of ``failed_ids`` (labels
+    that failed their check) are marked failed instead, so that the item goes to somebody
+    else. Returns how many were superseded."""
     now = timezone.now()
     labels = list(FunctionalLabel.objects.select_for_update()
                   .filter(pk__in=label_ids, superseded_at=None).order_by("pk"))
     for label in labels:
         label.superseded_at = now
         label.save(update_fields=["superseded_at"])
-        Lease.objects.filter(pk=label.lease_id).update(state=Lease.State.SUPERSEDED)
+        Lease.objects.filter(pk=label.lease_id).update(
+            state=Lease.State.FAILED if label.pk in failed_ids else Lease.State.SUPERSEDED)
         Item.objects.filter(pk=label.item_id).update(labels_done=F("labels_done") - 1,
                                                      open_slots=F("open_slots") + 1)
     return len(labels)
@@ -113,3 +157,9 @@ def functional_work_return(*, user_id: int) -> int:
                              data={"reason": "labels returned for re-annotation"})
     label_ids = list(mine.filter(item__batch__in=batches).values_list("pk", flat=True))
     return functional_labels_supersede(label_ids=label_ids)
+
+
+def batches_mark_exported(*, batch_ids: list[int], at) -> int:
+    """Record that an export carried these batches' labels out; the first export counts."""
+    return Batch.objects.filter(pk__in=batch_ids, first_exported_at=None) \
+        .update(first_exported_at=at)

@@ -1,74 +1,129 @@
-"""Tasks: created on a published rule version, run through draft, active, paused, closed."""
+"""Tasks: created on a published rule version, run through draft, active, paused, closed.
+
+A task's approvals, time per item and sampling plan come from its rule version (clause b.1's
+quality indicators); a task may make them stricter, never looser.
+"""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import full_clean_or_raise
-from rules.models import RuleVersion
+from config.errors import NotFound, full_clean_or_raise
+from rules.models import AQL_VALUES, InspectionLevel, RuleVersion, SamplingScheme
 
-from ..models import Batch, Item, Membership, Task
+from ..models import Batch, Task
+from ..selectors import task_capacity
 from .common import TaskConflict, TaskInvalid, require_task_manager
 
 EDITABLE = {"name", "labels_per_item", "required_approvals", "expected_seconds_per_item",
             "minimum_seconds_per_item", "lease_multiple", "batch_size", "deadline_at",
             "working_hours_per_day", "daily_exposure_cap_minutes", "break_reminder_minutes",
-            "instructions"}
+            "instructions", "aql", "inspection_level", "sample_rate", "sample_minimum",
+            "tightened_switching"}
+# From the fewest items sampled to the most (ISO 2859-1, Table 1).
+INSPECTION_ORDER = [InspectionLevel.S1, InspectionLevel.S2, InspectionLevel.S3,
+                    InspectionLevel.S4, InspectionLevel.I, InspectionLevel.II,
+                    InspectionLevel.III]
 
 
 class DeadlineInfeasible(TaskConflict):
     code = "deadline_infeasible"
 
 
+class LooserThanRules(TaskInvalid):
+    code = "looser_than_rules"
+
+
+class TaskNotFound(NotFound):
+    code = "task_not_found"
+
+
 def capacity_problem(task: Task, deadline_at: datetime | None) -> str | None:
     """Say why the deadline cannot be met by the task's annotators, or None if it can."""
-    if deadline_at is None:
-        return None
-    now = timezone.now()
-    if deadline_at <= now:
-        return f"The deadline {deadline_at:%Y-%m-%d %H:%M} is in the past."
-    remaining_labels = sum(
-        max(task.labels_per_item - done, 0)
-        for done in Item.objects.filter(task=task).values_list("labels_done", flat=True)
-    ) if task.pk else 0
-    need_hours = Decimal(remaining_labels * task.expected_seconds_per_item) / 3600
-    annotators = Membership.objects.filter(task=task, function="annotate").count() \
-        if task.pk else 0
-    days = Decimal((deadline_at - now).total_seconds()) / 86400
-    have_hours = days * annotators * task.working_hours_per_day
-    if need_hours <= have_hours:
-        return None
-    return (f"Infeasible deadline: {remaining_labels} labels still to make × "
-            f"{task.expected_seconds_per_item} s need {need_hours:.1f} hours, but "
-            f"{days:.1f} days × {annotators} annotator(s) × {task.working_hours_per_day} hours "
-            f"a day give {have_hours:.1f} hours. Move the deadline, add annotators, or lower "
-            "the labels per item.")
+    return task_capacity(task=task, deadline_at=deadline_at).problem
 
 
 def _clean(task: Task) -> None:
     full_clean_or_raise(task, TaskInvalid, exclude=["created_by", "rule_version"])
 
 
+def looser_than_rules(task: Task, version: RuleVersion) -> dict[str, list[str]]:
+    """Each setting of the task that is looser than its rule version's, with why."""
+    rules = f"The rules ({version.rule_set.name} v{version.number})"
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(f"{rules} {message}")
+
+    if version.required_approvals and task.required_approvals < version.required_approvals:
+        refuse("required_approvals", f"ask for {version.required_approvals} approvals of each "
+                                     "safety label; a task may ask for more, never fewer.")
+    for field, what in (("expected_seconds_per_item", "expected time"),
+                        ("minimum_seconds_per_item", "minimum time")):
+        floor = getattr(version, field)
+        if floor and getattr(task, field) < floor:
+            refuse(field, f"set the {what} per item to {floor} s; a task may give more time, "
+                          "never less.")
+    iso = version.sampling_scheme == SamplingScheme.ISO_2859_1
+    if not iso and (task.aql or task.inspection_level):
+        refuse("aql" if task.aql else "inspection_level",
+               "sample at a fixed rate; an AQL or inspection level does not apply.")
+    if iso and (task.sample_rate is not None or task.sample_minimum is not None):
+        refuse("sample_rate" if task.sample_rate is not None else "sample_minimum",
+               "sample by ISO 2859-1; a fixed rate does not apply.")
+    if iso and task.aql and version.aql and \
+            AQL_VALUES.index(task.aql) > AQL_VALUES.index(version.aql):
+        refuse("aql", f"accept at an AQL of {version.aql}; a task may set a lower AQL, never a "
+                      "higher one.")
+    version_level = version.inspection_level or InspectionLevel.II
+    if iso and task.inspection_level and \
+            INSPECTION_ORDER.index(task.inspection_level) < INSPECTION_ORDER.index(version_level):
+        refuse("inspection_level", f"inspect at level {version_level}; a task may inspect at "
+                                   "a level that samples more, never fewer.")
+    if not iso:
+        if task.sample_rate is not None and version.sample_rate is not None and \
+                task.sample_rate < version.sample_rate:
+            refuse("sample_rate", f"sample {version.sample_rate} of each batch; a task may "
+                                  "sample more, never less.")
+        if task.sample_minimum is not None and version.sample_minimum is not None and \
+                task.sample_minimum < version.sample_minimum:
+            refuse("sample_minimum", f"sample at least {version.sample_minimum} items; a task "
+                                     "may sample more, never fewer.")
+    return errors
+
+
+def _refuse_if_looser(task: Task, version: RuleVersion) -> None:
+    if errors := looser_than_rules(task, version):
+        raise LooserThanRules("The task's settings are looser than its rules allow; see "
+                              "detail.", detail=errors)
+
+
 def _published_version(rule_version_id: int, kind: str | None = None) -> RuleVersion:
     version = RuleVersion.objects.select_related("rule_set").filter(pk=rule_version_id).first()
     if version is None or version.status != RuleVersion.Status.PUBLISHED:
-        raise TaskInvalid("A task works under a published rule version; this one is not.")
+        raise TaskInvalid("A task works under a published rule version; this one is not.",
+                          detail={"rule_version": ["Choose a published rule version."]})
     if kind is not None and version.rule_set.kind != kind:
         raise TaskInvalid(f"A {kind} task needs {kind} rules; this version is "
-                          f"{version.rule_set.kind}.")
+                          f"{version.rule_set.kind}.",
+                          detail={"rule_version": [f"Choose {kind} rules."]})
     return version
 
 
 @transaction.atomic(durable=True)
 def task_create(*, actor: AbstractBaseUser, name: str, rule_version_id: int,
                 **fields: Any) -> Task:
-    """Create a draft task pinned to a published rule version; timings and approvals default
-    to the version's quality indicators."""
+    """Create a draft task pinned to a published rule version; timings, approvals and the
+    sampling plan default to the version's quality indicators.
+
+    :raises TaskInvalid: for unknown fields, invalid values or a version that is not
+        published.
+    :raises LooserThanRules: if a setting is looser than the rule version's.
+    :raises DeadlineInfeasible: if the deadline cannot be met.
+    """
     require_task_manager(actor)
     unknown = sorted(set(fields) - EDITABLE)
     if unknown:
@@ -78,8 +133,10 @@ def task_create(*, actor: AbstractBaseUser, name: str, rule_version_id: int,
                 "minimum_seconds_per_item": version.minimum_seconds_per_item,
                 "required_approvals": version.required_approvals or 1}
     task = Task(name=name, kind=version.rule_set.kind, rule_version=version, created_by=actor,
-                **{**defaults, **{k: v for k, v in fields.items() if v is not None}})
+                **{**{k: v for k, v in defaults.items() if v is not None},
+                   **{k: v for k, v in fields.items() if v is not None}})
     _clean(task)
+    _refuse_if_looser(task, version)
     if problem := capacity_problem(task, task.deadline_at):
         raise DeadlineInfeasible(problem)
     task.save()
@@ -88,41 +145,72 @@ def task_create(*, actor: AbstractBaseUser, name: str, rule_version_id: int,
     return task
 
 
-def _lock(task_id: int) -> Task:
-    task = Task.objects.select_for_update().filter(pk=task_id).first()
+def task_lock(task_id: int) -> Task:
+    """The task, locked for a change of its settings or state (its row only).
+
+    :raises TaskNotFound: if there is no such task.
+    """
+    task = Task.objects.select_for_update(of=("self",)).select_related(
+        "rule_version__rule_set").filter(pk=task_id).first()
     if task is None:
-        raise TaskInvalid(f"There is no task {task_id}.")
+        raise TaskNotFound(f"There is no task {task_id}.")
     return task
 
 
 @transaction.atomic(durable=True)
 def task_update(*, actor: AbstractBaseUser, task_id: int, changes: dict[str, Any]) -> Task:
-    """Change a task's settings; a new or changed deadline must be feasible."""
+    """Change a task's settings; a new or changed deadline must be feasible, and nothing may
+    become looser than the rule version.
+
+    :raises TaskNotFound: if there is no such task.
+    :raises TaskConflict: if the task is closed.
+    :raises TaskInvalid: for unknown fields or invalid values.
+    :raises LooserThanRules: if a setting would be looser than the rule version's.
+    :raises DeadlineInfeasible: if a changed deadline cannot be met.
+    """
     require_task_manager(actor)
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
         raise TaskInvalid(f"Unknown task fields: {', '.join(unknown)}.")
-    task = _lock(task_id)
+    task = task_lock(task_id)
     if task.state == Task.State.CLOSED:
         raise TaskConflict(f"Task {task.name!r} is closed.")
     changed = [name for name, value in changes.items() if getattr(task, name) != value]
     for name in changed:
         setattr(task, name, changes[name])
     _clean(task)
+    _refuse_if_looser(task, task.rule_version)
     if "deadline_at" in changed and (problem := capacity_problem(task, task.deadline_at)):
         raise DeadlineInfeasible(problem)
     if changed:
         task.save(update_fields=changed)
         record_event(actor=actor, action="task.updated", target=task,
                      data={name: str(changes[name]) for name in changed})
+        if {"working_hours_per_day", "labels_per_item", "expected_seconds_per_item"} & \
+                set(changed):
+            capacity_recheck(task=task, actor=actor, reason="settings changed")
     return task
+
+
+def capacity_recheck(*, task: Task, actor: AbstractBaseUser | None, reason: str) -> str | None:
+    """Check again, in the caller's transaction, whether the task's annotators can finish by
+    its deadline; a shortfall is audited with its numbers and returned (pages show it live)."""
+    capacity = task_capacity(task=task, deadline_at=task.deadline_at)
+    if capacity.problem and task.deadline_at is not None:
+        record_event(actor=actor, action="task.capacity_short", target=task,
+                     data={"reason": reason, **capacity.figures()})
+    return capacity.problem
 
 
 @transaction.atomic(durable=True)
 def task_set_state(*, actor: AbstractBaseUser, task_id: int, state: str) -> Task:
-    """Activate, pause, resume or close a task."""
+    """Activate, pause, resume or close a task.
+
+    :raises TaskNotFound: if there is no such task.
+    :raises TaskConflict: if the task cannot move to ``state`` from where it is.
+    """
     require_task_manager(actor)
-    task = _lock(task_id)
+    task = task_lock(task_id)
     if task.state == state:
         return task
     if not task.can_transition_to(state):
@@ -142,19 +230,45 @@ def task_set_state(*, actor: AbstractBaseUser, task_id: int, state: str) -> Task
     return task
 
 
+def _tighten_to(task: Task, version: RuleVersion) -> dict[str, str]:
+    """Raise each setting of the task that is looser than ``version``'s to the version's, and
+    drop sampling settings the version's scheme does not use. Returns what changed."""
+    raised: dict[str, str] = {}
+    for field in ("required_approvals", "expected_seconds_per_item", "minimum_seconds_per_item"):
+        floor = getattr(version, field)
+        if floor and getattr(task, field) < floor:
+            raised[field] = f"{getattr(task, field)} -> {floor}"
+            setattr(task, field, floor)
+    if task.expected_seconds_per_item < task.minimum_seconds_per_item:
+        raised["expected_seconds_per_item"] = \
+            f"{task.expected_seconds_per_item} -> {task.minimum_seconds_per_item}"
+        task.expected_seconds_per_item = task.minimum_seconds_per_item
+    for field in looser_than_rules(task, version):
+        if field in ("aql", "inspection_level", "sample_rate", "sample_minimum"):
+            raised[field] = f"{getattr(task, field)} -> the rules' own"
+            setattr(task, field, None if field in ("sample_rate", "sample_minimum") else "")
+    return raised
+
+
 @transaction.atomic(durable=True)
 def task_move_rule_version(*, actor: AbstractBaseUser, task_id: int,
                            rule_version_id: int) -> Task:
     """Move a task to another published version of its kind: an explicit, audited step.
-    Workers acknowledge the new version before their next item."""
+    Settings looser than the new version's are raised to it, and the audit event says which.
+    Workers acknowledge the new version before their next item.
+
+    :raises TaskNotFound: if there is no such task.
+    :raises TaskInvalid: if the version is not a published one of the task's kind.
+    """
     require_task_manager(actor)
-    task = _lock(task_id)
+    task = task_lock(task_id)
     version = _published_version(rule_version_id, kind=task.kind)
     if version.pk == task.rule_version_id:
         return task
     previous = task.rule_version_id
     task.rule_version = version
-    task.save(update_fields=["rule_version"])
+    raised = _tighten_to(task, version)
+    task.save(update_fields=["rule_version", *raised])
     record_event(actor=actor, action="task.rule_version_moved", target=task,
-                 data={"from": previous, "to": version.pk})
+                 data={"from": previous, "to": version.pk, "raised": raised})
     return task

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from annotators.models import CredentialKind
 from annotators.selectors import active_credential_exists
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 from rules.label_spec import label_errors
 from rules.selectors import acknowledgement_exists
 from safety_labels.models import SafetyLabel
@@ -26,15 +26,18 @@ from safety_labels.selectors import safety_labels_for_leases
 from safety_labels.services import safety_label_submit
 
 from ..models import FunctionalLabel, Item, Lease, Membership, Task
+from ..selectors import membership_fitness
+from .rework import batch_after_label
 
 logger = logging.getLogger(__name__)
 
-LIVE_OR_DONE = [Lease.State.ACTIVE, Lease.State.SUBMITTED, Lease.State.SKIPPED]
+# Leases that keep an item from the person: held, labelled, skipped, or labelled and failed.
+LIVE_OR_DONE = [Lease.State.ACTIVE, Lease.State.SUBMITTED, Lease.State.SKIPPED,
+                Lease.State.FAILED]
 
 
-class NotAnAnnotator(ApplicationError):
-    code = "not_found"
-    http_status = 404
+class NotAnAnnotator(NotFound):
+    code = "not_an_annotator"
 
 
 class WorkRefused(ApplicationError):
@@ -71,11 +74,7 @@ class Submitted:
     next_lease: Lease | None = None
 
 
-def _credential_kind(task: Task) -> str:
-    return CredentialKind.SAFETY_ANNOTATE if task.is_safety else CredentialKind.FUNCTIONAL_ANNOTATE
-
-
-def release_leases(*, user_id: int, task_id: int | None = None) -> int:
+def leases_release(*, user_id: int, task_id: int | None = None) -> int:
     """Return the person's live leases (in one task, or all) to the pool; count them."""
     leases = Lease.objects.select_for_update().filter(user_id=user_id, state=Lease.State.ACTIVE)
     if task_id is not None:
@@ -97,8 +96,8 @@ def _refuse_unless_fit(*, user: AbstractBaseUser, task: Task, function: str | No
         raise NotAnAnnotator("No such task among yours.")
     if not credential_ok:
         with transaction.atomic():
-            release_leases(user_id=user.pk, task_id=task.pk)
-        kind = CredentialKind(_credential_kind(task))
+            leases_release(user_id=user.pk, task_id=task.pk)
+        kind = task.credential_kind(Membership.Function.ANNOTATE)
         raise WorkRefused(f"You hold no active {kind.label.lower()} credential "
                           "now; your items went back to the pool.")
     if not acknowledged:
@@ -114,15 +113,10 @@ def check_annotator(*, user: AbstractBaseUser, task: Task) -> None:
     its kind and has acknowledged its rule version. Losing the credential releases the
     person's leases in the task at once.
     """
-    row = (Membership.objects.filter(task_id=task.pk, user_id=user.pk)
-           .annotate(credential=active_credential_exists(user_ref=OuterRef("user_id"),
-                                                         kind=_credential_kind(task)),
-                     acknowledged=acknowledgement_exists(user_ref=OuterRef("user_id"),
-                                                         version_id=task.rule_version_id))
-           .values_list("function", "credential", "acknowledged").first())
-    function, credential_ok, acknowledged = row or (None, False, False)
-    _refuse_unless_fit(user=user, task=task, function=function, credential_ok=credential_ok,
-                       acknowledged=acknowledged)
+    fitness = membership_fitness(user_id=user.pk, task=task,
+                                 function=Membership.Function.ANNOTATE)
+    _refuse_unless_fit(user=user, task=task, function=fitness.function,
+                       credential_ok=fitness.credential_ok, acknowledged=fitness.acknowledged)
 
 
 def exposure_minutes_today(*, user_id: int) -> float:
@@ -238,7 +232,8 @@ def _own_lease(user: AbstractBaseUser, lease_id: int) -> tuple[Lease, dict]:
     row = (Lease.objects.select_related("task__rule_version", "item")
            .filter(pk=lease_id, user=user)
            .annotate(function=Subquery(Membership.objects.filter(
-                         task_id=OuterRef("task_id"), user_id=user_ref).values("function")[:1]),
+                         task_id=OuterRef("task_id"), user_id=user_ref, ended_at=None)
+                         .values("function")[:1]),
                      functional_credential=active_credential_exists(
                          user_ref=user_ref, kind=CredentialKind.FUNCTIONAL_ANNOTATE),
                      safety_credential=active_credential_exists(
@@ -328,6 +323,8 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
     else:
         label_id = _submit_functional(user, lease, task, client_id, label, now, too_fast)
         created = True
+        # The label that completes a batch sends it to be sampled at once (invariant 6).
+        batch_after_label(batch_id=lease.item.batch_id, label_id=label_id)
     # The checks above hold for the next lease too: same person, task and moment.
     next_lease = _lease_next_checked(user, task, holds_none=created) if then_next else None
     return Submitted(label_id=label_id, created=created, too_fast=too_fast,
@@ -382,7 +379,7 @@ def lease_skip(*, user: AbstractBaseUser, lease_id: int, reason: str) -> Lease:
     reason = (reason or "").strip()
     if not reason:
         raise LabelInvalid("Say why you skip the item.", detail={"reason": ["Required."]})
-    lease = Lease.objects.select_for_update().select_related("task").filter(
+    lease = Lease.objects.select_for_update(of=("self",)).select_related("task").filter(
         pk=lease_id, user=user).first()
     if lease is None:
         raise NotAnAnnotator("No such lease among yours.")

@@ -8,15 +8,15 @@ from .approvals import (
     safety_label_reject,
     safety_label_rule,
 )
-from .checks import batch_decide, sample_check_next, sample_check_record
+from .checks import sample_check_next, sample_check_record
 from .exports import export_job_create, export_job_download, export_job_run, export_rows
 from .quality import quality_evaluate, quality_policy_update
-from .sampling import batches_sample_due, sample_draw, sample_redraw
+from .sampling import batches_sample_due, sample_draw, sample_draw_by_hand, sample_redraw
 
 __all__ = [
-    "batch_decide", "batches_sample_due", "export_job_create", "export_job_download",
+    "batches_sample_due", "export_job_create", "export_job_download",
     "export_job_run", "export_rows", "quality_evaluate", "quality_policy_update",
     "safety_approval_next", "safety_label_approve", "safety_label_escalate_to_manager",
     "safety_label_reject", "safety_label_rule", "sample_check_next", "sample_check_record",
-    "sample_draw", "sample_redraw",
+    "sample_draw", "sample_draw_by_hand", "sample_redraw",
 ]

@@ -1,4 +1,12 @@
-"""Reviewers check sampled labels; once a sample is fully checked its batch is decided."""
+"""Reviewers check sampled labels; once a sample is fully checked its batch is decided.
+
+Illegal and unhealthy content is the 29 risks of A.1 to A.4 of Appendix A; A.5 (inaccurate or
+unreliable content) is not illegal, and a verdict naming only A.5 counts as inaccurate. The
+risk codes a verdict names are kept in the safety database, committed before the verdict.
+
+An accepted batch whose sample found inaccurate items is corrected: each item goes to
+another annotator, and each label made again is checked before the batch is exported.
+"""
 
 from datetime import timedelta
 
@@ -12,10 +20,13 @@ from annotation.services.rework import (
     batch_items_close,
     batch_lock,
     batch_transition,
+    batch_unfinished,
     functional_labels_supersede,
 )
 from audit.services import record_event
+from config.celery import enqueue_on_commit
 from rules.models import RiskCategory
+from safety_labels.services import verdict_risks_record
 
 from ..models import BatchDecision, Sample, SampleCheck
 from .common import NotAReviewer, ReviewConflict, ReviewInvalid, check_reviewer, task_for_review
@@ -23,11 +34,29 @@ from .common import NotAReviewer, ReviewConflict, ReviewInvalid, check_reviewer,
 # A check claimed but not answered for this long goes back to the queue.
 CLAIM_MINUTES = 30
 MAX_NOTE = 5000
+ILLEGAL_GROUPS = ("A.1.", "A.2.", "A.3.", "A.4.")
+
+
+def illegal_codes(codes: list[str]) -> list[str]:
+    """The codes among ``codes`` that name illegal or unhealthy content (A.1 to A.4)."""
+    return [code for code in codes if code.startswith(ILLEGAL_GROUPS)]
+
+
+def _waiting_checks():
+    """Checks that wait for a verdict: of a sample in review, or of a re-done label in a
+    batch being corrected."""
+    return SampleCheck.objects.filter(verdict="").filter(
+        Q(recheck=False, sample__batch__state=Batch.State.IN_REVIEW)
+        | Q(recheck=True, sample__batch__state=Batch.State.CORRECTING))
 
 
 def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleCheck | None:
     """The check the reviewer holds in the task, or claim the next open one. Never one of
-    an item the reviewer labelled. None when nothing is waiting."""
+    an item the reviewer labelled. None when nothing is waiting.
+
+    :raises NotAReviewer: if the person does not review the task.
+    :raises ReviewRefused: without an active review credential or the acknowledgement.
+    """
     task = task_for_review(task_id)
     check_reviewer(user=reviewer, task=task)
     mine = _open_checks(task_id).filter(reviewer=reviewer).order_by("pk").first()
@@ -35,11 +64,10 @@ def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleChec
         return mine
     stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
     labelled = FunctionalLabel.objects.filter(item_id=OuterRef("item_id"), annotator=reviewer)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         # Lock the check rows only: a claim on one label must not hide the whole sample.
-        check = (SampleCheck.objects.select_for_update(skip_locked=True, of=("self",))
-                 .filter(sample__batch__task_id=task_id, verdict="",
-                         sample__batch__state=Batch.State.IN_REVIEW)
+        check = (_waiting_checks().select_for_update(skip_locked=True, of=("self",))
+                 .filter(sample__batch__task_id=task_id)
                  .filter(Q(reviewer=None) | Q(claimed_at__lt=stale))
                  .exclude(Exists(labelled)).order_by("pk").first())
         if check is None:
@@ -50,87 +78,133 @@ def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleChec
         check.save(update_fields=["reviewer", "claimed_at"])
         record_event(actor=reviewer, action="sample_check.claimed", target=check,
                      data={"sample": check.sample_id, "label": check.label_id,
-                           "from_reviewer": previous})
+                           "from_reviewer": previous, "recheck": check.recheck})
     return _open_checks(task_id).get(pk=check.pk)
 
 
 def _open_checks(task_id: int):
-    return (SampleCheck.objects.select_related("item", "label", "sample__batch__task__rule_version")
-            .filter(sample__batch__task_id=task_id, verdict="",
-                    sample__batch__state=Batch.State.IN_REVIEW))
+    return (_waiting_checks().filter(sample__batch__task_id=task_id)
+            .select_related("item", "label", "sample__batch__task__rule_version"))
 
 
-def _valid_verdict(verdict: str, note: str, risk_codes: list) -> tuple[str, list[str]]:
+def valid_verdict(verdict: str, note: str, risk_codes: list) -> tuple[str, str, list[str]]:
+    """Check a verdict and return it as it is recorded: a verdict of illegal content that
+    names only A.5 risks is recorded as inaccurate.
+
+    :raises ReviewInvalid: for an unknown verdict or code, a missing note or codes, or
+        codes that do not fit the verdict.
+    """
     if verdict not in SampleCheck.Verdict.values:
         raise ReviewInvalid(f"A verdict is one of {', '.join(SampleCheck.Verdict.values)}.",
                             detail={"verdict": ["Unknown verdict."]})
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ReviewInvalid(f"The note is at most {MAX_NOTE} characters.")
-    if verdict == SampleCheck.Verdict.INACCURATE and not note:
-        raise ReviewInvalid("Say what is wrong with the label.", detail={"note": ["Required."]})
-    codes = sorted(set(risk_codes or []))
+        raise ReviewInvalid(f"The note is at most {MAX_NOTE} characters.",
+                            detail={"note": [f"At most {MAX_NOTE} characters."]})
+    if not isinstance(risk_codes, list) or not all(isinstance(c, str) for c in risk_codes):
+        raise ReviewInvalid("Risk codes are a list such as [\"A.1.a\"].",
+                            detail={"risk_codes": ["A list of codes."]})
+    codes = sorted(set(risk_codes))
+    unknown = sorted(set(codes) - set(RiskCategory.objects.values_list("code", flat=True)))
+    if unknown:
+        raise ReviewInvalid(f"Unknown risk codes: {', '.join(unknown)}.",
+                            detail={"risk_codes": unknown})
+    illegal = illegal_codes(codes)
     if verdict == SampleCheck.Verdict.ILLEGAL:
         if not codes:
             raise ReviewInvalid("Name the risk categories the content falls under.",
                                 detail={"risk_codes": ["Required."]})
-        unknown = sorted(set(codes) - set(RiskCategory.objects.values_list("code", flat=True)))
-        if unknown:
-            raise ReviewInvalid(f"Unknown risk codes: {', '.join(unknown)}.",
-                                detail={"risk_codes": unknown})
+        if not illegal:
+            # A.5 is inaccurate or unreliable content, not illegal content.
+            verdict = SampleCheck.Verdict.INACCURATE
+            note = note or f"Inaccurate or unreliable content ({', '.join(codes)})."
+    elif verdict == SampleCheck.Verdict.INACCURATE:
+        if illegal:
+            raise ReviewInvalid(f"{', '.join(illegal)} name illegal or unhealthy content; "
+                                "choose the illegal-content verdict for them.",
+                                detail={"risk_codes": illegal})
+        if not note:
+            raise ReviewInvalid("Say what is wrong with the label.",
+                                detail={"note": ["Required."]})
     elif codes:
-        raise ReviewInvalid("Risk codes go with the illegal-content verdict only.")
-    return note, codes
+        raise ReviewInvalid("An accurate label names no risk categories.",
+                            detail={"risk_codes": ["Only with an inaccurate or illegal "
+                                                   "verdict."]})
+    return verdict, note, codes
+
+
+def sample_check_record(*, reviewer: AbstractBaseUser, check_id: int, verdict: str,
+                        note: str = "", risk_codes: list | None = None) -> SampleCheck:
+    """Record a verdict on a sampled (or re-done) label. The last verdict of a sample decides
+    its batch; a verdict on a re-done label accepts, corrects again or invalidates its batch.
+    The risk codes named are committed in the safety database first.
+
+    :raises NotAReviewer: if there is no such check among the reviewer's tasks.
+    :raises ReviewRefused: without an active review credential or the acknowledgement.
+    :raises ReviewInvalid: for a verdict that does not fit (see ``valid_verdict``).
+    :raises ReviewConflict: if the check already has a verdict or another reviewer holds it.
+    """
+    found = SampleCheck.objects.filter(pk=check_id).values_list(
+        "sample__batch__task_id", "item_id").first()
+    if found is None:
+        raise NotAReviewer("No such check among yours.")
+    task_id, item_id = found
+    check_reviewer(user=reviewer, task=task_for_review(task_id))
+    verdict, note, codes = valid_verdict(verdict, note, risk_codes or [])
+    verdict_risks_record(check_id=check_id, task_id=task_id, item_id=item_id, risk_codes=codes,
+                         now=timezone.now())
+    return _record(reviewer=reviewer, check_id=check_id, verdict=verdict, note=note,
+                   codes=codes)
 
 
 @transaction.atomic(durable=True)
-def sample_check_record(*, reviewer: AbstractBaseUser, check_id: int, verdict: str,
-                        note: str = "", risk_codes: list | None = None) -> SampleCheck:
-    """Record a verdict on a sampled label. The last verdict of a sample decides its batch.
-
-    :raises ReviewConflict: if the check already has a verdict or another reviewer holds it.
-    """
-    found = SampleCheck.objects.filter(pk=check_id).values_list("sample__batch_id",
-                                                                 flat=True).first()
-    if found is None:
-        raise NotAReviewer("No such check among yours.")
-    # The batch lock orders verdicts of one sample, so that the last one decides once.
-    batch = batch_lock(found)
+def _record(*, reviewer: AbstractBaseUser, check_id: int, verdict: str, note: str,
+            codes: list[str]) -> SampleCheck:
+    batch_id = SampleCheck.objects.filter(pk=check_id).values_list(
+        "sample__batch_id", flat=True).get()
+    # The batch lock orders verdicts of one batch, so that the last one decides once.
+    batch = batch_lock(batch_id)
     check = SampleCheck.objects.select_for_update(of=("self",)).select_related("sample") \
         .get(pk=check_id)
-    task = task_for_review(batch.task_id)
-    check_reviewer(user=reviewer, task=task)
+    check_reviewer(user=reviewer, task=task_for_review(batch.task_id))
     if check.verdict:
         raise ReviewConflict(f"This label was already checked ({check.verdict}).")
+    if not _waiting_checks().filter(pk=check.pk).exists():
+        raise ReviewConflict(f"Batch {batch.number} is {batch.state}; it takes no verdicts.")
     if check.reviewer_id not in (None, reviewer.pk) and check.claimed_at and \
             check.claimed_at > timezone.now() - timedelta(minutes=CLAIM_MINUTES):
         raise ReviewConflict("Another reviewer is checking this label.")
     if FunctionalLabel.objects.filter(item_id=check.item_id, annotator=reviewer).exists():
         raise NotAReviewer("No such check among yours.")
-    note, codes = _valid_verdict(verdict, note, risk_codes or [])
     check.reviewer = reviewer
     check.verdict = verdict
     check.note = note
-    check.risk_codes = codes
     check.checked_at = timezone.now()
-    check.save(update_fields=["reviewer", "verdict", "note", "risk_codes", "checked_at"])
+    check.save(update_fields=["reviewer", "verdict", "note", "checked_at"])
+    # The codes are in the safety database; the trail says how many, never which.
     record_event(actor=reviewer, action="sample_check.recorded", target=check,
                  data={"sample": check.sample_id, "label": check.label_id,
-                       "verdict": verdict, "risk_codes": codes})
-    if not SampleCheck.objects.filter(sample_id=check.sample_id, verdict="").exists():
+                       "verdict": verdict, "risks_named": len(codes),
+                       "recheck": check.recheck})
+    if check.recheck:
+        _after_recheck(batch=batch, check=check)
+    elif not check.sample.checks.filter(verdict="").exists():
         batch_decide(sample_id=check.sample_id)
-    from ..tasks import evaluate_quality
-
-    annotator_id = check.annotator_id
-    transaction.on_commit(lambda: evaluate_quality.delay(user_id=annotator_id,
-                                                         kind="functional_annotate"))
+    enqueue_on_commit("review.tasks.evaluate_quality", user_id=check.annotator_id,
+                      kind="functional_annotate")
     return check
+
+
+def _sources(item_ids) -> dict[int, dict]:
+    return {item.pk: {"source": item.source, "external_id": item.external_id}
+            for item in Item.objects.filter(pk__in=item_ids)}
 
 
 def batch_decide(*, sample_id: int) -> BatchDecision:
     """Decide the batch of a fully checked sample, in the caller's transaction: invalidate it
     on any illegal content, send it back when more items are inaccurate than the acceptance
-    number allows, otherwise accept it and send only the inaccurate items back."""
+    number allows, otherwise accept it; inaccurate items of an accepted batch are labelled
+    again by somebody else and checked before it is exported."""
     sample = Sample.objects.select_related("batch").get(pk=sample_id)
     batch = batch_lock(sample.batch_id)
     existing = BatchDecision.objects.filter(sample=sample).first()
@@ -138,7 +212,7 @@ def batch_decide(*, sample_id: int) -> BatchDecision:
         return existing
     if batch.state != Batch.State.IN_REVIEW:
         raise ReviewConflict(f"Batch {batch.number} is {batch.state}; it is not in review.")
-    checks = list(sample.checks.all())
+    checks = list(sample.checks.filter(recheck=False))
     if any(not check.verdict for check in checks):
         raise ReviewConflict("The sample is not fully checked yet.")
     illegal = {check.item_id for check in checks if check.verdict == SampleCheck.Verdict.ILLEGAL}
@@ -150,12 +224,11 @@ def batch_decide(*, sample_id: int) -> BatchDecision:
         outcome = BatchDecision.Outcome.REWORK
     else:
         outcome = BatchDecision.Outcome.ACCEPTED
-    sources = {item.pk: {"source": item.source, "external_id": item.external_id}
-               for item in Item.objects.filter(pk__in=illegal | inaccurate)}
+    sources = _sources(illegal | inaccurate)
     evidence = {
         "illegal": [{"item": item_id, **sources[item_id],
-                     "risk_codes": sorted({code for check in checks if check.item_id == item_id
-                                           for code in check.risk_codes})}
+                     "checks": sorted(check.pk for check in checks if check.item_id == item_id
+                                      and check.verdict == SampleCheck.Verdict.ILLEGAL)}
                     for item_id in sorted(illegal)],
         "inaccurate": [{"item": item_id, **sources[item_id],
                         "notes": [check.note for check in checks
@@ -170,6 +243,8 @@ def batch_decide(*, sample_id: int) -> BatchDecision:
     numbers = {"decision": decision.pk, "items_checked": decision.items_checked,
                "inaccurate": len(inaccurate), "illegal": len(illegal),
                "accept": sample.accept, "reject": sample.reject}
+    failed = frozenset(check.label_id for check in checks
+                       if check.verdict != SampleCheck.Verdict.ACCURATE)
     if outcome == BatchDecision.Outcome.INVALIDATED:
         batch_transition(actor=None, batch=batch, to=Batch.State.INVALIDATED,
                          data={**numbers, "sources": evidence["illegal"]})
@@ -177,11 +252,98 @@ def batch_decide(*, sample_id: int) -> BatchDecision:
     elif outcome == BatchDecision.Outcome.REWORK:
         batch_transition(actor=None, batch=batch, to=Batch.State.REWORK, data=numbers)
         current = FunctionalLabel.objects.filter(item__batch=batch, superseded_at=None)
-        functional_labels_supersede(label_ids=list(current.values_list("pk", flat=True)))
+        functional_labels_supersede(label_ids=list(current.values_list("pk", flat=True)),
+                                    failed_ids=failed)
         batch_transition(actor=None, batch=batch, to=Batch.State.ANNOTATING,
                          data={"reason": "re-annotation of the whole batch"})
+    elif inaccurate:
+        batch_transition(actor=None, batch=batch, to=Batch.State.CORRECTING, data=numbers)
+        functional_labels_supersede(label_ids=sorted(failed), failed_ids=failed)
     else:
         batch_transition(actor=None, batch=batch, to=Batch.State.ACCEPTED, data=numbers)
-        wrong = FunctionalLabel.objects.filter(item_id__in=inaccurate, superseded_at=None)
-        functional_labels_supersede(label_ids=list(wrong.values_list("pk", flat=True)))
     return decision
+
+
+def _after_recheck(*, batch: Batch, check: SampleCheck) -> None:
+    """A re-done label was checked: illegal content invalidates the locked batch, an
+    inaccurate label goes to somebody else again, and the batch is accepted once every
+    re-done label passed."""
+    if check.verdict == SampleCheck.Verdict.ILLEGAL:
+        batch_invalidate(batch=batch, cause=BatchDecision.Cause.RECHECK, item_ids=[check.item_id],
+                         evidence_extra={"checks": [check.pk]})
+        return
+    if check.verdict == SampleCheck.Verdict.INACCURATE:
+        functional_labels_supersede(label_ids=[check.label_id],
+                                    failed_ids=frozenset({check.label_id}))
+    batch_accept_if_corrected(batch=batch)
+
+
+def batch_accept_if_corrected(*, batch: Batch) -> bool:
+    """Accept a locked batch being corrected once every item carries its labels again and
+    every re-done label passed its check."""
+    if batch.state != Batch.State.CORRECTING or batch_unfinished(batch) or \
+            _waiting_checks().filter(sample__batch=batch).exists():
+        return False
+    rechecked = SampleCheck.objects.filter(sample__batch=batch, recheck=True).count()
+    batch_transition(actor=None, batch=batch, to=Batch.State.ACCEPTED,
+                     data={"reason": "every re-done label passed its check",
+                           "rechecks": rechecked})
+    return True
+
+
+def batch_invalidate(*, batch: Batch, cause: str, item_ids: list[int],
+                     evidence_extra: dict) -> BatchDecision:
+    """Invalidate a locked batch for illegal content found after its sample, in the caller's
+    transaction, with the evidence on a decision of its own. A batch that had already been
+    exported is marked so that its labels are withdrawn from the training data."""
+    sources = _sources(item_ids)
+    exported = batch.first_exported_at is not None
+    decision = BatchDecision.objects.create(
+        batch=batch, sample=None, cause=cause, outcome=BatchDecision.Outcome.INVALIDATED,
+        exported_before=exported, items_checked=0, labels_checked=0, items_inaccurate=0,
+        items_illegal=len(item_ids), accept=0, reject=0,
+        evidence={"illegal": [{"item": item_id, **sources.get(item_id, {})}
+                              for item_id in sorted(item_ids)], **evidence_extra},
+        decided_at=timezone.now())
+    batch_transition(actor=None, batch=batch, to=Batch.State.INVALIDATED,
+                     data={"decision": decision.pk, "cause": cause, "items": sorted(item_ids),
+                           "exported_before": exported, **evidence_extra})
+    batch_items_close(batch=batch)
+    return decision
+
+
+@transaction.atomic(durable=True)
+def recheck_queue(*, label_id: int) -> SampleCheck | None:
+    """Queue a check of a label made again in a batch being corrected; queueing it twice
+    queues it once. None if the batch is no longer being corrected or the label was
+    replaced."""
+    label = FunctionalLabel.objects.filter(pk=label_id).values_list(
+        "item__batch_id", flat=True).first()
+    if label is None:
+        return None
+    batch = batch_lock(label)
+    label = FunctionalLabel.objects.select_related("item").get(pk=label_id)
+    if batch.state != Batch.State.CORRECTING or label.superseded_at is not None:
+        return None
+    existing = SampleCheck.objects.filter(label=label).first()
+    if existing is not None:
+        return existing
+    sample = Sample.objects.filter(batch=batch).order_by("-round", "-pk").first()
+    check = SampleCheck.objects.create(sample=sample, item_id=label.item_id, label=label,
+                                       annotator_id=label.annotator_id,
+                                       too_fast=label.too_fast, recheck=True)
+    record_event(actor=None, action="sample_check.recheck_queued", target=check,
+                 data={"batch": batch.pk, "label": label.pk, "item": label.item_id})
+    return check
+
+
+def rechecks_due(*, limit: int = 500) -> list[int]:
+    """Labels made again in batches being corrected that have no check yet (their queueing
+    was lost): for the periodic sweep. Returns the label ids."""
+    checked = SampleCheck.objects.filter(label=OuterRef("pk"))
+    decided = BatchDecision.objects.filter(batch=OuterRef("item__batch_id"),
+                                           decided_at__lt=OuterRef("submitted_at"))
+    return list(FunctionalLabel.objects.filter(
+        item__batch__state=Batch.State.CORRECTING, superseded_at=None)
+        .filter(Exists(decided)).exclude(Exists(checked))
+        .values_list("pk", flat=True)[:limit])

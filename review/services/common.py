@@ -1,18 +1,17 @@
 """Errors and the checks every reviewer action makes at the moment it happens."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import OuterRef
 
 from annotation.models import Membership, Task
-from annotators.models import Credential, CredentialKind
-from annotators.selectors import active_credential_exists
-from config.errors import ApplicationError
-from rules.selectors import acknowledgement_exists
+from annotation.selectors import membership_fitness
+from annotators.models import Credential
+from config.errors import ApplicationError, NotFound
 
 
-class NotAReviewer(ApplicationError):
-    code = "not_found"
-    http_status = 404
+class NotAReviewer(NotFound):
+    """Not a reviewer of the task, or no such object among theirs: the two look alike."""
+
+    code = "not_a_reviewer"
 
 
 class ReviewRefused(ApplicationError):
@@ -21,57 +20,52 @@ class ReviewRefused(ApplicationError):
 
 
 class ReviewConflict(ApplicationError):
-    code = "conflict"
+    code = "review_conflict"
     http_status = 409
 
 
 class ReviewInvalid(ApplicationError):
-    code = "invalid"
+    code = "review_invalid"
     http_status = 400
 
 
 class ExportNotAllowed(ApplicationError):
-    code = "not_allowed"
+    code = "export_not_allowed"
     http_status = 403
 
 
-def review_credential_kind(task: Task) -> str:
-    return CredentialKind.SAFETY_REVIEW if task.is_safety else CredentialKind.FUNCTIONAL_REVIEW
+class TaskNotFound(NotFound):
+    code = "task_not_found"
 
 
 def check_reviewer(*, user: AbstractBaseUser, task: Task) -> None:
-    """Refuse unless the person reviews this task, holds an active review credential of its
-    kind now and has acknowledged its rule version; one query for the three."""
-    row = (Membership.objects.filter(task_id=task.pk, user_id=user.pk)
-           .annotate(credential=active_credential_exists(user_ref=OuterRef("user_id"),
-                                                         kind=review_credential_kind(task)),
-                     acknowledged=acknowledgement_exists(user_ref=OuterRef("user_id"),
-                                                         version_id=task.rule_version_id))
-           .values_list("function", "credential", "acknowledged").first())
-    if row is None or row[0] != Membership.Function.REVIEW:
+    """Refuse unless the person reviews this task now, holds an active review credential of
+    its kind and has acknowledged its rule version; one query for the three.
+
+    :raises NotAReviewer: if the person does not review the task (now).
+    :raises ReviewRefused: without the credential or the acknowledgement.
+    """
+    fitness = membership_fitness(user_id=user.pk, task=task,
+                                 function=Membership.Function.REVIEW)
+    if fitness.function != Membership.Function.REVIEW:
         raise NotAReviewer("No such task among those you review.")
-    _, credential_ok, acknowledged = row
-    if not credential_ok:
-        kind = CredentialKind(review_credential_kind(task))
+    if not fitness.credential_ok:
+        kind = task.credential_kind(Membership.Function.REVIEW)
         raise ReviewRefused(f"You hold no active {kind.label.lower()} credential now.")
-    if not acknowledged:
+    if not fitness.acknowledged:
         raise ReviewRefused("Read and acknowledge the task's rules before reviewing.",
                             detail={"rule_version_id": task.rule_version_id})
 
 
+def review_credential(*, user: AbstractBaseUser, task: Task) -> Credential | None:
+    """The review credential the person holds for the task's kind now, if active."""
+    return Credential.objects.filter(
+        user_id=user.pk, kind=task.credential_kind(Membership.Function.REVIEW),
+        status=Credential.Status.ACTIVE).order_by("-issued_at").first()
+
+
 def task_for_review(task_id: int) -> Task:
-    task = Task.objects.select_related("rule_version").filter(pk=task_id).first()
+    task = Task.objects.select_related("rule_version__rule_set").filter(pk=task_id).first()
     if task is None:
         raise NotAReviewer("No such task among those you review.")
     return task
-
-
-def disqualified_safety_reviewers() -> set[int]:
-    """Reviewers whose safety-review credential is suspended or revoked and who hold no
-    active one: their approvals no longer count."""
-    credentials = Credential.objects.filter(kind=CredentialKind.SAFETY_REVIEW)
-    active = set(credentials.filter(status=Credential.Status.ACTIVE)
-                 .values_list("user_id", flat=True))
-    return set(credentials.filter(status__in=[Credential.Status.SUSPENDED,
-                                              Credential.Status.REVOKED])
-               .values_list("user_id", flat=True)) - active

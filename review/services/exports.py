@@ -1,14 +1,14 @@
 """Exports: only what passed review leaves the system. Functional labels of accepted batches
-(a re-annotated item's new label replaces the old one) and safety labels approved by enough
-qualified reviewers, streamed to storage with constant memory and audited."""
+(a re-annotated item's new label, checked, replaces the old one) and safety labels approved
+by enough qualified reviewers, streamed to storage with constant memory and audited. Safety
+labels are written to a storage of their own. What an export carried out is recorded, so
+that content found illegal later can be withdrawn."""
 
-import hashlib
-import hmac
 import tempfile
+from array import array
 from collections.abc import Iterator
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files import File
 from django.db import transaction
@@ -16,18 +16,22 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Item, Task
+from annotation.services.rework import batches_mark_exported
 from audit.services import record_event
+from config.celery import enqueue, enqueue_on_commit
+from config.errors import NotFound
 from rules.models import RuleVersion
 from safety_labels.models import SafetyApproval, SafetyLabel
+from safety_labels.services import safety_labels_mark_exported
 
 from .. import export_formats
-from ..models import BatchDecision, ExportJob
-from .common import (
-    ExportNotAllowed,
-    ReviewConflict,
-    ReviewInvalid,
-    disqualified_safety_reviewers,
-)
+from ..models import BatchDecision, ExportJob, SampleCheck
+from ..pseudonyms import pseudonym
+from .common import ExportNotAllowed, ReviewConflict, ReviewInvalid, TaskNotFound
+
+
+class ExportNotFound(NotFound):
+    code = "export_not_found"
 
 EXPORT_LABELS = "review.export_labels"
 EXPORT_SAFETY_LABELS = "review.export_safety_labels"
@@ -35,14 +39,10 @@ CHUNK = 10000
 CHUNK_TEXT = 8_000_000
 SAFETY_CHUNK = 500
 PROGRESS_EVERY = 5000
+SAMPLED = "batch accepted after sampling"
+RECHECKED = "re-annotated after review, and checked"
 # A job marked running for this long without finishing is taken over by the next run.
 STALE_MINUTES = 30
-
-
-def pseudonym(user_id: int) -> str:
-    """A stable id for a person that does not reveal who they are."""
-    key = (settings.EXPORT_PSEUDONYM_KEY or settings.SECRET_KEY).encode()
-    return "p-" + hmac.new(key, str(user_id).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def _versions(ids) -> dict[int, tuple[str, int, list]]:
@@ -55,14 +55,26 @@ def _items(ids) -> dict[int, dict]:
         "pk", "external_id", "source", "modality", "text", "file", "batch__number")}
 
 
-def functional_rows(task: Task) -> Iterator[dict]:
+class Carried:
+    """What one export carries out: batch ids and safety label ids, kept compactly."""
+
+    def __init__(self) -> None:
+        self.batch_ids: set[int] = set()
+        self.label_ids = array("q")
+
+
+def functional_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
     """Current labels of the task's accepted batches, in label order: one query per chunk,
-    the item's fields joined in, the next chunk starting after the last label seen."""
+    the item's fields joined in, the next chunk starting after the last label seen. A label
+    made again after its item failed a check says so, with when it passed its own check."""
     labels = FunctionalLabel.objects.filter(task=task, superseded_at=None,
                                             item__batch__state=Batch.State.ACCEPTED)
     accepted_at = dict(BatchDecision.objects.filter(
         batch__task=task, outcome=BatchDecision.Outcome.ACCEPTED)
         .values_list("batch_id").annotate(at=Max("decided_at")))
+    rechecked = dict(SampleCheck.objects.filter(
+        sample__batch__task=task, recheck=True, verdict=SampleCheck.Verdict.ACCURATE)
+        .values_list("label_id", "checked_at"))
     versions = _versions(labels.values("rule_version_id").distinct())
     names = _Pseudonyms()
     columns = ("pk", "item_id", "item__batch_id", "item__batch__number", "item__external_id",
@@ -76,16 +88,21 @@ def functional_rows(task: Task) -> Iterator[dict]:
         chunk = list(labels.filter(pk__gt=last).order_by("pk").values_list(*columns)[:size])
         if not chunk:
             return
-        for (_, item_id, batch_id, batch_number, external_id, source, modality, text, file,
-             annotator_id, version_id, payload, started_at, submitted_at) in chunk:
+        for (label_id, item_id, batch_id, batch_number, external_id, source, modality, text,
+             file, annotator_id, version_id, payload, started_at, submitted_at) in chunk:
             rule_set, number, spec = versions[version_id]
-            reviewed_at = accepted_at.get(batch_id)
+            if label_id in rechecked:
+                outcome, reviewed_at = RECHECKED, rechecked[label_id]
+            else:
+                outcome, reviewed_at = SAMPLED, accepted_at.get(batch_id)
+            if carried is not None:
+                carried.batch_ids.add(batch_id)
             yield {"kind": "functional", "task_id": task.pk, "task_name": task.name,
                    "batch_number": batch_number, "item_id": item_id, "external_id": external_id,
                    "source": source, "modality": modality, "text": text, "media": file or "",
                    "rule_set": rule_set, "rule_version": number,
                    "annotator": names[annotator_id], "label": payload,
-                   "review_outcome": "batch accepted after sampling",
+                   "review_outcome": outcome,
                    "started_at": started_at, "submitted_at": submitted_at,
                    "reviewed_at": max(reviewed_at, submitted_at) if reviewed_at else None,
                    "label_spec": spec}
@@ -103,25 +120,20 @@ class _Pseudonyms(dict):
         return self[user_id]
 
 
-def exportable_approvals(label: SafetyLabel, approvals: list[SafetyApproval],
-                         disqualified: set[int]) -> list[SafetyApproval]:
-    """Approvals that count: by distinct reviewers, none the annotator, none disqualified,
-    never a manager's ruling."""
+def exportable_approvals(label: SafetyLabel,
+                         approvals: list[SafetyApproval]) -> list[SafetyApproval]:
+    """The approvals of ``label`` that count, one per reviewer (invariant 5)."""
     counted, seen = [], set()
     for approval in approvals:
-        if approval.adjudication or approval.decision != SafetyApproval.Decision.APPROVE or \
-                approval.reviewer_id == label.annotator_id or \
-                approval.reviewer_id in disqualified or approval.reviewer_id in seen:
-            continue
-        seen.add(approval.reviewer_id)
-        counted.append(approval)
+        if approval.counts_for(label) and approval.reviewer_id not in seen:
+            seen.add(approval.reviewer_id)
+            counted.append(approval)
     return counted
 
 
-def safety_rows(task: Task) -> Iterator[dict]:
+def safety_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
     """Approved safety labels of the task that still have enough counted approvals."""
     required = max(task.required_approvals, 1)
-    disqualified = disqualified_safety_reviewers()
     labels = SafetyLabel.objects.filter(task_id=task.pk, status=SafetyLabel.Status.APPROVED)
     # Ids cross from the safety database as values, never as a subquery.
     versions = _versions(set(labels.values_list("rule_version_id", flat=True).distinct()))
@@ -136,9 +148,11 @@ def safety_rows(task: Task) -> Iterator[dict]:
             approvals.setdefault(approval.label_id, []).append(approval)
         items = _items([label.item_id for label in chunk])
         for label in chunk:
-            counted = exportable_approvals(label, approvals.get(label.pk, []), disqualified)
+            counted = exportable_approvals(label, approvals.get(label.pk, []))
             if len(counted) < required or label.item_id not in items:
                 continue
+            if carried is not None:
+                carried.label_ids.append(label.pk)
             rule_set, number, _ = versions[label.rule_version_id]
             yield _row(task, items[label.item_id], kind="safety", rule_set=rule_set,
                        number=number, annotator=label.annotator_id,
@@ -163,8 +177,8 @@ def _row(task: Task, item: dict, *, kind: str, rule_set: str, number: int, annot
             "reviewed_at": reviewed_at, "label_spec": label_spec or []}
 
 
-def export_rows(task: Task) -> Iterator[dict]:
-    return safety_rows(task) if task.is_safety else functional_rows(task)
+def export_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
+    return safety_rows(task, carried) if task.is_safety else functional_rows(task, carried)
 
 
 def require_export(actor: AbstractBaseUser, task: Task) -> None:
@@ -177,12 +191,15 @@ def require_export(actor: AbstractBaseUser, task: Task) -> None:
 
 @transaction.atomic(durable=True)
 def export_job_create(*, actor: AbstractBaseUser, task_id: int, format: str) -> ExportJob:
-    """Start an export of the task's labels that passed review; it runs in the background."""
-    from ..tasks import run_export
+    """Start an export of the task's labels that passed review; it runs in the background.
 
+    :raises TaskNotFound: if there is no such task.
+    :raises ExportNotAllowed: without the export permission (for safety labels, its own).
+    :raises ReviewInvalid: for an unknown format.
+    """
     task = Task.objects.filter(pk=task_id).first()
     if task is None:
-        raise ReviewInvalid(f"Task {task_id} does not exist.")
+        raise TaskNotFound(f"Task {task_id} does not exist.")
     require_export(actor, task)
     if format not in ExportJob.Format.values:
         raise ReviewInvalid(f"Export formats are {', '.join(ExportJob.Format.values)}.",
@@ -191,7 +208,7 @@ def export_job_create(*, actor: AbstractBaseUser, task_id: int, format: str) -> 
                                    created_at=timezone.now())
     record_event(actor=actor, action="export.started", target=job,
                  data={"task": task.pk, "kind": task.kind, "format": format})
-    transaction.on_commit(lambda: run_export.delay(job_id=job.pk))
+    enqueue_on_commit("review.tasks.run_export", job_id=job.pk)
     return job
 
 
@@ -199,7 +216,8 @@ def export_job_run(*, job_id: int) -> ExportJob:
     """Write the export to storage, reporting progress; running it again after it finished
     changes nothing."""
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("task").get(pk=job_id)
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("task") \
+            .get(pk=job_id)
         running = job.status == ExportJob.Status.RUNNING and job.started_at and \
             job.started_at > timezone.now() - timedelta(minutes=STALE_MINUTES)
         if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED) or running:
@@ -210,6 +228,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
         job.save(update_fields=["status", "started_at"])
     task = job.task
     counted = [0]
+    carried = Carried()
     try:
         job.rows_total = _count(task)
         ExportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
@@ -223,11 +242,13 @@ def export_job_run(*, job_id: int) -> ExportJob:
 
         fmt = export_formats.FORMATS[job.format]
         with tempfile.TemporaryFile() as spool:
-            for chunk in export_formats.render(progress(export_rows(task)), job.format):
+            for chunk in export_formats.render(progress(export_rows(task, carried)),
+                                               job.format):
                 spool.write(chunk)
             spool.seek(0)
             name = f"task-{task.pk}-export-{job.pk}.{fmt.extension}"
-            job.file.save(name, File(spool), save=False)
+            output = job.safety_file if task.is_safety else job.file
+            output.save(name, File(spool), save=False)
     except Exception as error:
         with transaction.atomic():
             ExportJob.objects.filter(pk=job.pk, started_at=job.started_at).update(
@@ -240,14 +261,23 @@ def export_job_run(*, job_id: int) -> ExportJob:
         raise
     with transaction.atomic():
         # Only the run that still owns the job finishes it; one taken over stops here.
+        finished_at = timezone.now()
         finished = ExportJob.objects.filter(
             pk=job.pk, status=ExportJob.Status.RUNNING, started_at=job.started_at).update(
             status=ExportJob.Status.DONE, rows_done=counted[0], rows_total=job.rows_total,
-            finished_at=timezone.now(), file=job.file.name,
+            finished_at=finished_at, file=job.file.name, safety_file=job.safety_file.name,
             message=f"{counted[0]} labels exported.")
         if finished:
+            batches_mark_exported(batch_ids=sorted(carried.batch_ids), at=finished_at)
             record_event(actor=None, action="export.finished", target=job,
-                         data={"task": task.pk, "rows": counted[0], "file": job.file.name})
+                         data={"task": task.pk, "rows": counted[0],
+                               "file": job.output.name,
+                               "batches": sorted(carried.batch_ids)})
+    if finished and carried.label_ids:
+        # The safety database cannot join the transaction above: the labels are marked once
+        # it committed. A crash between leaves them unmarked, so that their approvals may
+        # still be withdrawn: the safe side.
+        safety_labels_mark_exported(label_ids=list(carried.label_ids), at=finished_at)
     job.refresh_from_db()
     return job
 
@@ -262,27 +292,30 @@ def _count(task: Task) -> int:
 
 @transaction.atomic(durable=True)
 def export_job_download(*, actor: AbstractBaseUser, job_id: int) -> ExportJob:
-    """Record who takes a finished export's file; the caller streams it."""
+    """Record who takes a finished export's file; the caller streams it.
+
+    :raises ExportNotFound: if there is no such export.
+    :raises ExportNotAllowed: without the permission to export its labels.
+    :raises ReviewConflict: if the export has not finished.
+    """
     job = ExportJob.objects.select_related("task").filter(pk=job_id).first()
     if job is None:
-        raise ReviewInvalid(f"Export {job_id} does not exist.")
+        raise ExportNotFound(f"Export {job_id} does not exist.")
     require_export(actor, job.task)
     if job.status != ExportJob.Status.DONE:
         raise ReviewConflict(f"Export {job.pk} is {job.status}; download it once done.")
     record_event(actor=actor, action="export.downloaded", target=job,
-                 data={"task": job.task_id, "file": job.file.name, "rows": job.rows_done})
+                 data={"task": job.task_id, "file": job.output.name, "rows": job.rows_done})
     return job
 
 
 def exports_resume_stale() -> list[int]:
     """Start again the exports whose worker died (running past ``STALE_MINUTES``); for the
     periodic sweep."""
-    from ..tasks import run_export
-
     stale = list(ExportJob.objects.filter(
         status=ExportJob.Status.RUNNING,
         started_at__lt=timezone.now() - timedelta(minutes=STALE_MINUTES))
         .values_list("pk", flat=True))
     for job_id in stale:
-        run_export.delay(job_id=job_id)
+        enqueue("review.tasks.run_export", job_id=job_id)
     return stale

@@ -2,8 +2,6 @@
 safety labels over a rolling window. Crossing a policy's threshold suspends the credential
 pending retraining and returns the person's unreviewed work to the pool."""
 
-from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -19,81 +17,70 @@ from safety_labels.models import SafetyLabel
 from safety_labels.services import safety_labels_withdraw
 
 from ..models import QualityPolicy, QualitySignal, SampleCheck
+from ..selectors import QualityFigure, quality_figures, quality_window_start
 from .common import ReviewInvalid, ReviewRefused
 
 EVIDENCE_ROWS = 200
 
 
-@dataclass(frozen=True)
-class Measurement:
-    measure: str
-    value: Decimal | None
-    checks: int
-    evidence: dict
-
-
-def measure(*, user_id: int, kind: str, window_days: int) -> Measurement:
-    """The person's figure for the credential kind over the last ``window_days`` days."""
-    since = timezone.now() - timedelta(days=window_days)
-    if kind == CredentialKind.FUNCTIONAL_ANNOTATE:
-        checks = list(SampleCheck.objects.filter(annotator_id=user_id, checked_at__gte=since)
-                      .exclude(verdict="").order_by("-checked_at")
-                      .values_list("pk", "verdict", "sample_id"))
-        accurate = sum(verdict == SampleCheck.Verdict.ACCURATE for _, verdict, _ in checks)
-        value = Decimal(accurate) / len(checks) if checks else None
-        return Measurement("accuracy", value, len(checks), {
-            "accurate": accurate, "checked": len(checks),
-            "checks": [{"check": pk, "verdict": verdict, "sample": sample}
-                       for pk, verdict, sample in checks[:EVIDENCE_ROWS]]})
+def _evidence(figure: QualityFigure) -> dict:
+    """The rows a failing figure was taken on, newest first."""
+    since = quality_window_start(figure.policy)
+    if figure.measure == "accuracy":
+        checks = list(SampleCheck.objects.filter(
+            annotator_id=figure.user_id, checked_at__gte=since,
+            sample__batch__task=figure.task).exclude(verdict="").order_by("-checked_at")
+            .values_list("pk", "verdict", "sample_id")[:EVIDENCE_ROWS])
+        return {"task": figure.task.pk, "accurate": figure.count, "checked": figure.checks,
+                "checks": [{"check": pk, "verdict": verdict, "sample": sample}
+                           for pk, verdict, sample in checks]}
     decided = list(SafetyLabel.objects.filter(
-        annotator_id=user_id, submitted_at__gte=since,
+        annotator_id=figure.user_id, submitted_at__gte=since,
         status__in=[SafetyLabel.Status.APPROVED, SafetyLabel.Status.REJECTED])
-        .order_by("-submitted_at").values_list("pk", "status"))
-    rejected = sum(status == SafetyLabel.Status.REJECTED for _, status in decided)
-    value = Decimal(rejected) / len(decided) if decided else None
-    return Measurement("rejection_rate", value, len(decided), {
-        "rejected": rejected, "decided": len(decided),
-        "labels": [{"label": pk, "status": status} for pk, status in decided[:EVIDENCE_ROWS]]})
-
-
-def _fails(policy: QualityPolicy, result: Measurement) -> bool:
-    if result.value is None or result.checks < policy.minimum_checks:
-        return False
-    if result.measure == "accuracy":
-        return result.value < policy.threshold
-    return result.value > policy.threshold
+        .order_by("-submitted_at").values_list("pk", "status")[:EVIDENCE_ROWS])
+    return {"rejected": figure.count, "decided": figure.checks,
+            "labels": [{"label": pk, "status": status} for pk, status in decided]}
 
 
 @transaction.atomic(durable=True)
 def quality_evaluate(*, user_id: int, kind: str) -> QualitySignal | None:
-    """Measure the person now; below the policy, store the signal with its evidence, suspend
-    the credential pending retraining and return their unreviewed labels. Returns the signal,
-    or None when the person passes, has too few checks, or holds no active credential."""
-    policy = QualityPolicy.objects.filter(kind=kind, enabled=True).first()
+    """Measure the person now; where a figure fails its policy (for functional work, in any
+    task, against the policy's threshold or else the task's target accuracy), store the
+    signal with its evidence, suspend the credential pending retraining and return their
+    unreviewed labels. Returns the signal, or None when the person passes, has too few
+    checks, or holds no active credential."""
     user = get_user_model().objects.filter(pk=user_id).first()
-    if policy is None or user is None:
+    if user is None or not QualityPolicy.objects.filter(kind=kind, enabled=True).exists():
         return None
     # Evaluations run once per verdict: the lock makes simultaneous ones suspend once.
     if not credential_qs_select_for_update().filter(
             user_id=user_id, kind=kind, status=Credential.Status.ACTIVE).exists() or \
             not has_active_credential(user, kind):
         return None
-    result = measure(user_id=user_id, kind=kind, window_days=policy.window_days)
-    if not _fails(policy, result):
+    failing = sorted((figure for figure in quality_figures(user_id=user_id)
+                      if figure.kind == kind and figure.fails),
+                     key=lambda figure: figure.value if figure.measure == "accuracy"
+                     else -figure.value)
+    if not failing:
         return None
+    figure = failing[0]
+    policy = figure.policy
     signal = QualitySignal.objects.create(
-        user=user, kind=kind, measure=result.measure, value=result.value.quantize(
-            Decimal("0.0001")), checks=result.checks, threshold=policy.threshold,
-        window_days=policy.window_days, evidence=result.evidence, created_at=timezone.now())
+        user=user, kind=kind, measure=figure.measure,
+        value=figure.value.quantize(Decimal("0.0001")), checks=figure.checks,
+        threshold=figure.threshold, window_days=policy.window_days, task=figure.task,
+        evidence=_evidence(figure), created_at=timezone.now())
     returned = _return_work(user_id=user_id, kind=kind)
     record_event(actor=None, action="quality.signal", target=signal,
-                 data={"user_id": user_id, "kind": kind, "measure": result.measure,
-                       "value": str(signal.value), "checks": result.checks,
-                       "threshold": str(policy.threshold), "returned": returned})
+                 data={"user_id": user_id, "kind": kind, "measure": figure.measure,
+                       "value": str(signal.value), "checks": figure.checks,
+                       "threshold": str(figure.threshold), "returned": returned,
+                       "task": figure.task.pk if figure.task else None})
     report_quality_failure(user=user, kind=kind, evidence={
-        "signal": signal.pk, "measure": result.measure, "value": str(signal.value),
-        "checks": result.checks, "threshold": str(policy.threshold),
-        "window_days": policy.window_days})
+        "signal": signal.pk, "measure": figure.measure, "value": str(signal.value),
+        "checks": figure.checks, "threshold": str(figure.threshold),
+        "window_days": policy.window_days,
+        **({"task": figure.task.pk} if figure.task else {})})
     return signal
 
 
@@ -135,17 +122,22 @@ def quality_policy_update(*, actor, kind: str, changes: dict) -> QualityPolicy:
         raise ReviewInvalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     errors = {}
     threshold = changes.get("threshold", policy.threshold)
-    if not Decimal(0) <= Decimal(str(threshold)) <= 1:
+    if threshold in ("", None):
+        if kind != CredentialKind.FUNCTIONAL_ANNOTATE:
+            errors["threshold"] = ["Required: the highest share of rejected labels allowed."]
+        threshold = changes["threshold"] = None
+    elif not Decimal(0) <= Decimal(str(threshold)) <= 1:
         errors["threshold"] = ["A share from 0 to 1, such as 0.900."]
-    if int(changes.get("minimum_checks", policy.minimum_checks)) < 1:
-        errors["minimum_checks"] = ["At least 1."]
+    if not 1 <= int(changes.get("minimum_checks", policy.minimum_checks)) <= 10000:
+        errors["minimum_checks"] = ["From 1 to 10,000."]
     if not 1 <= int(changes.get("window_days", policy.window_days)) <= 365:
         errors["window_days"] = ["From 1 to 365 days."]
     if errors:
         raise ReviewInvalid("The policy has invalid values; see detail.", detail=errors)
     before = {name: str(getattr(policy, name)) for name in changes}
     for name, value in changes.items():
-        setattr(policy, name, Decimal(str(value)) if name == "threshold" else value)
+        setattr(policy, name, Decimal(str(value))
+                if name == "threshold" and value is not None else value)
     policy.save(update_fields=list(changes))
     record_event(actor=actor, action="quality_policy.updated", target=policy,
                  data={"kind": kind, "before": before,

@@ -5,32 +5,47 @@ import random
 import secrets
 from collections import defaultdict
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Task
-from annotation.services.rework import batch_lock, batch_transition, batches_mark_submitted
+from annotation.permissions import MANAGE_TASKS
+from annotation.services.rework import (
+    batch_lock,
+    batch_transition,
+    batch_unfinished,
+    batches_mark_submitted,
+)
 from audit.services import record_event
+from config.celery import enqueue
 from rules.models import RuleVersion, SamplingScheme
 
 from .. import iso2859
 from ..models import BatchDecision, Sample, SampleCheck
-from .common import ReviewConflict
+from .checks import rechecks_due
+from .common import NotAReviewer, ReviewConflict, ReviewRefused
 
 
 def plan_for(*, task: Task, batch_size: int) -> tuple[str, iso2859.SamplingPlan]:
-    """The scheme and plan for a batch of ``batch_size`` items of the task now, with the
-    switch to tightened inspection when the rule version asks for it."""
+    """The scheme and plan for a batch of ``batch_size`` items of the task now: the rule
+    version's, or the task's own where it is stricter, with the switch to tightened
+    inspection when either asks for it."""
     version: RuleVersion = task.rule_version
     if version.sampling_scheme != SamplingScheme.ISO_2859_1:
         return Sample.Scheme.FIXED, iso2859.fixed_rate_plan(
-            batch_size, version.sample_rate, version.sample_minimum)
+            batch_size, task.sample_rate if task.sample_rate is not None else version.sample_rate,
+            task.sample_minimum if task.sample_minimum is not None else version.sample_minimum)
     severity = "normal"
-    if version.tightened_switching:
+    if version.tightened_switching or task.tightened_switching:
         severity = _severity_now(task)
     return Sample.Scheme.ISO_2859_1, iso2859.single_sampling_plan(
-        batch_size, version.aql, version.inspection_level or "II", severity)
+        batch_size, task.aql or version.aql, _inspection_level(task), severity)
+
+
+def _inspection_level(task: Task) -> str:
+    return task.inspection_level or task.rule_version.inspection_level or "II"
 
 
 def _severity_now(task: Task) -> str:
@@ -89,6 +104,10 @@ def sample_draw(*, batch_id: int, seed: int | None = None) -> Sample:
     :raises ReviewConflict: if the batch is not waiting for its sample.
     """
     batch = batch_lock(batch_id)
+    return _draw_locked(batch, seed=seed)
+
+
+def _draw_locked(batch: Batch, *, seed: int | None = None) -> Sample:
     existing = Sample.objects.filter(batch=batch, round=batch.round).first()
     if existing is not None:
         return existing
@@ -103,9 +122,8 @@ def sample_draw(*, batch_id: int, seed: int | None = None) -> Sample:
     item_ids, strata = draw(labels=labels, size=plan.sample_size, seed=seed)
     sample = Sample.objects.create(
         batch=batch, round=batch.round, scheme=scheme, severity=plan.severity,
-        aql=task.rule_version.aql if scheme == Sample.Scheme.ISO_2859_1 else "",
-        inspection_level=task.rule_version.inspection_level
-        if scheme == Sample.Scheme.ISO_2859_1 else "",
+        aql=(task.aql or task.rule_version.aql) if scheme == Sample.Scheme.ISO_2859_1 else "",
+        inspection_level=_inspection_level(task) if scheme == Sample.Scheme.ISO_2859_1 else "",
         code_letter=plan.code_letter, batch_size=batch_size, plan_size=plan.sample_size,
         accept=plan.accept, reject=plan.reject, seed=seed, item_ids=item_ids, strata=strata,
         drawn_at=timezone.now())
@@ -124,6 +142,40 @@ def sample_draw(*, batch_id: int, seed: int | None = None) -> Sample:
     return sample
 
 
+@transaction.atomic(durable=True)
+def sample_draw_by_hand(*, actor: AbstractBaseUser, batch_id: int) -> tuple[Sample, bool]:
+    """A manager draws the sample of a batch whose labels are all in, without waiting for
+    anything else. Returns the sample and whether it was drawn now; a batch already sampled
+    in its round returns its sample.
+
+    :raises ReviewRefused: if the actor does not manage tasks.
+    :raises NotAReviewer: if there is no such batch.
+    :raises ReviewConflict: if a label is still missing or being made, or the batch is past
+        sampling.
+    """
+    if not actor.has_perm(MANAGE_TASKS):
+        raise ReviewRefused("Only managers draw samples by hand.")
+    if not Batch.objects.filter(pk=batch_id).exists():
+        raise NotAReviewer(f"There is no batch {batch_id}.")
+    batch = batch_lock(batch_id)
+    existing = Sample.objects.filter(batch=batch, round=batch.round).first()
+    if existing is not None:
+        return existing, False
+    if batch.task.is_safety:
+        raise ReviewConflict("Safety labels are approved one by one; their batches are not "
+                             "sampled.")
+    if batch.state == Batch.State.ANNOTATING:
+        if batch_unfinished(batch):
+            raise ReviewConflict(f"Batch {batch.number} still has items without their labels "
+                                 "or being labelled; it is sampled once all are in.")
+        batch_transition(actor=actor, batch=batch, to=Batch.State.SUBMITTED,
+                         data={"reason": "sample drawn by hand"})
+    sample = _draw_locked(batch)
+    record_event(actor=actor, action="sample.drawn_by_hand", target=sample,
+                 data={"batch": batch.pk, "round": sample.round})
+    return sample, True
+
+
 def sample_redraw(*, sample: Sample) -> list[int]:
     """Draw again from the stored seed and plan, for anyone who wants to verify a sample."""
     # The labels current when the sample was drawn.
@@ -137,16 +189,17 @@ def sample_redraw(*, sample: Sample) -> list[int]:
 
 def batches_sample_due() -> list[int]:
     """Mark complete batches submitted and enqueue their draws; enqueue again the draw of a
-    submitted batch still without its sample (a lost or failed draw). For the periodic
-    sweep; drawing is idempotent."""
-    from ..tasks import draw_sample
-
+    submitted batch still without its sample (a lost or failed draw), and the check of any
+    re-done label whose queueing was lost. The periodic safety net: the label that completes
+    a batch starts its draw itself, and drawing is idempotent."""
     marked = batches_mark_submitted(
-        on_submitted=lambda batch_id: draw_sample.delay(batch_id=batch_id))
+        on_submitted=lambda batch_id: enqueue("review.tasks.draw_sample", batch_id=batch_id))
     drawn = Sample.objects.filter(batch=OuterRef("pk"), round=OuterRef("round"))
     stranded = list(Batch.objects.filter(state=Batch.State.SUBMITTED, task__kind="functional")
                     .exclude(pk__in=marked).exclude(Exists(drawn))
                     .values_list("pk", flat=True)[:500])
     for batch_id in stranded:
-        draw_sample.delay(batch_id=batch_id)
+        enqueue("review.tasks.draw_sample", batch_id=batch_id)
+    for label_id in rechecks_due():
+        enqueue("review.tasks.queue_recheck", label_id=label_id)
     return marked + stranded

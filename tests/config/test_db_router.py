@@ -43,7 +43,8 @@ class TestSafetyRowsLandInTheSafetyDatabaseOnly:
 
     def test_the_safety_database_has_no_other_apps_table(self):
         assert tables("safety") - {"django_migrations"} == {
-            "safety_labels_safetylabel", "safety_labels_safetyapproval"}
+            "safety_labels_safetylabel", "safety_labels_safetyapproval",
+            "safety_labels_verdictrisk"}
 
     def test_an_approval_stays_beside_its_label(self):
         label = make_label()

@@ -54,11 +54,12 @@ class TestSampleChecksApi:
         client = as_user(reviewer)
         check = post(client, reverse("api:review:sample-check-next", args=[task.pk])).json()
         url = reverse("api:review:sample-check-verdict", args=[check["id"]])
-        for body, field in [({"verdict": "maybe"}, "verdict"), ({"verdict": "inaccurate"}, "note"),
-                            ({"verdict": "illegal"}, "risk_codes")]:
+        for body, field, code in [({"verdict": "maybe"}, "verdict", "invalid"),
+                                  ({"verdict": "inaccurate"}, "note", "review_invalid"),
+                                  ({"verdict": "illegal"}, "risk_codes", "review_invalid")]:
             response = post(client, url, body)
             assert response.status_code == 400
-            assert response.json()["code"] == "invalid"
+            assert response.json()["code"] == code
             assert field in json.dumps(response.json()["detail"])
         assert not SampleCheck.objects.exclude(verdict="").exists()
 
@@ -210,7 +211,7 @@ class TestExportJobs:
         broken = ExportJob.objects.create(task=task, created_by=manager, format="csv",
                                           created_at=timezone.now())
         monkeypatch.setattr("review.services.exports.export_rows",
-                            lambda task: (_ for _ in ()).throw(OSError("disk full")))
+                            lambda task, carried: (_ for _ in ()).throw(OSError("disk full")))
         with pytest.raises(OSError, match="disk full"):
             export_job_run(job_id=broken.pk)
         broken.refresh_from_db()

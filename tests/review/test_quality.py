@@ -30,13 +30,17 @@ class TestFunctionalQuality:
         sample = samples_of(task).get()
         check_all(reviewer, task, {item: ("inaccurate", "Wrong", [])
                                    for item in sample.item_ids[:3]})
-        # More work of theirs, not yet sampled: the batch sent back, relabelled, and a new one.
+        # More work of theirs, not yet sampled: the batch sent back, relabelled (its failed
+        # items by somebody else), and a new one.
         add_items(manager, task, [f"more {n}" for n in range(5)])
         label_everything(task, [worker])
+        other = make_person("sloppy.other", Role.ANNOTATOR)
+        join(manager, task, other)
+        assert label_everything(task, [other]) == 3
         unreviewed = set(FunctionalLabel.objects.filter(
-            annotator=worker, superseded_at=None, item__batch__state="annotating")
-            .values_list("pk", flat=True))
-        assert len(unreviewed) == 25
+            annotator=worker, superseded_at=None,
+            item__batch__state__in=["annotating", "submitted"]).values_list("pk", flat=True))
+        assert len(unreviewed) == 22
 
         signal = quality_evaluate(user_id=worker.pk, kind="functional_annotate")
 

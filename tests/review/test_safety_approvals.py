@@ -73,14 +73,17 @@ class TestApprovals:
         SafetyLabel.objects.filter(pk=label.pk).update(status="approved")
         assert list(export_rows(task)) == []
 
-    def test_a_suspended_reviewer_neither_approves_nor_counts(self, manager):
+    def test_a_suspended_reviewer_approves_no_more_but_earlier_approvals_count(self, manager):
         task, _, (first, _second) = safety_setup(manager, name="Suspended")
         label = safety_approval_next(reviewer=first, task_id=task.pk)
         safety_label_approve(reviewer=first, label_id=label.pk)
-        assert len(list(export_rows(task))) == 1
-        credential_suspend(actor=manager, reason="Under audit",
-                           credential_id=first.credentials.get(kind="safety_review").pk)
-        assert list(export_rows(task)) == []
+        credential = first.credentials.get(kind="safety_review")
+
+        credential_suspend(actor=manager, reason="Under audit", credential_id=credential.pk)
+
+        approval = SafetyApproval.objects.get(label=label, reviewer_id=first.pk)
+        assert (approval.credential_id, approval.credential_status) == (credential.pk, "active")
+        assert [row["item_id"] for row in export_rows(task)] == [label.item_id]
         other = SafetyLabel.objects.filter(task_id=task.pk, status="submitted").first()
         with pytest.raises(ReviewRefused):
             safety_label_approve(reviewer=first, label_id=other.pk)
@@ -233,7 +236,8 @@ class TestRulingLoopholes:
         from safety_labels.services import safety_label_decide
         with pytest.raises(SafetyDecisionConflict, match="ruled on this label"):
             safety_label_decide(label_id=label.pk, reviewer_id=manager.pk, decision="approve",
-                                comment="", required_approvals=2, now=label.submitted_at)
+                                comment="", required_approvals=2, now=label.submitted_at,
+                                credential_id=1, credential_status="active")
 
     def test_a_lone_reviewer_who_escalated_may_approve_after_the_ruling(self, manager):
         task, _, (first,) = safety_setup(manager, name="Lone", items=1, reviewers=1)

@@ -20,19 +20,19 @@ class TestManagerTaskPages:
         page = reverse("annotation:task-manage", args=[task.pk])
 
         with django_capture_on_commit_callbacks(execute=True):
-            imported = manager_client.post(page, {
-                "action": "import", "file": SimpleUploadedFile("a.txt", b"one\ntwo\nthree\n")})
+            imported = manager_client.post(reverse("annotation:task-import", args=[task.pk]), {
+                "file": SimpleUploadedFile("a.txt", b"one\ntwo\nthree\n")})
         job_page = manager_client.get(imported.url).content.decode()
-        manager_client.post(page, {"action": "member", "user": annotator.pk,
-                                   "function": "annotate"})
-        refused = manager_client.post(page, {"action": "member", "user": reviewer.pk,
-                                             "function": "review"}, follow=True)
-        manager_client.post(page, {"action": "state", "state": "active"})
+        members = reverse("annotation:task-member-add", args=[task.pk])
+        manager_client.post(members, {"user": annotator.pk, "function": "annotate"})
+        refused = manager_client.post(members, {"user": reviewer.pk, "function": "review"})
+        manager_client.post(reverse("annotation:task-state", args=[task.pk]), {"state": "active"})
 
         assert created.url == page
         assert "3 item(s) imported" in job_page
         assert Item.objects.filter(task=task).count() == 3
         assert Membership.objects.filter(task=task, user=annotator).exists()
+        assert refused.status_code == 400
         assert "holds no active functional review credential" in refused.content.decode()
         assert Task.objects.get(pk=task.pk).state == "active"
 
@@ -42,11 +42,14 @@ class TestManagerTaskPages:
         page = reverse("annotation:task-manage", args=[functional_task.pk])
         form = manager_client.get(page).context["settings_form"]
         data = {name: form[name].value() or "" for name in form.fields}
-        data.update({"action": "settings", "deadline_at": "2020-01-01T10:00"})
+        data.update({"deadline_at": "2020-01-01T10:00"})
 
-        response = manager_client.post(page, data, follow=True)
+        response = manager_client.post(reverse("annotation:task-settings",
+                                               args=[functional_task.pk]), data)
 
+        assert response.status_code == 400
         assert "in the past" in response.content.decode()
+        assert Task.objects.get(pk=functional_task.pk).deadline_at is None
 
     def test_workers_cannot_open_the_task_pages(self, annotator_client, functional_task):
         for url in (reverse("annotation:task-manage-list"),
