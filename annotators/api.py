@@ -155,20 +155,32 @@ class TrainingRecordListApi(APIView):
 # --- exams ----------------------------------------------------------------------------------
 
 
+def _bounded_integer(model, name: str, **kwargs) -> serializers.IntegerField:
+    """An integer checked by the model field's own validators, so that the API refuses what
+    the pages refuse, with the same messages."""
+    return serializers.IntegerField(validators=model._meta.get_field(name).validators, **kwargs)
+
+
 class ExamSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    time_limit_minutes = serializers.IntegerField(min_value=1, default=30)
-    questions_per_ability = serializers.IntegerField(min_value=1, default=5)
-    pass_mark_understanding_rules = serializers.IntegerField(min_value=0, max_value=100,
-                                                             default=70)
-    pass_mark_using_tools = serializers.IntegerField(min_value=0, max_value=100, default=70)
-    pass_mark_identifying_risks = serializers.IntegerField(min_value=0, max_value=100,
-                                                           default=70)
-    pass_mark_data_security = serializers.IntegerField(min_value=0, max_value=100, default=70)
-    overall_pass_mark = serializers.IntegerField(min_value=0, max_value=100, default=80)
+    time_limit_minutes = _bounded_integer(Exam, "time_limit_minutes", default=30)
+    questions_per_ability = _bounded_integer(Exam, "questions_per_ability", default=5)
+    pass_mark_understanding_rules = _bounded_integer(Exam, "pass_mark_understanding_rules",
+                                                     default=70)
+    pass_mark_using_tools = _bounded_integer(Exam, "pass_mark_using_tools", default=70)
+    pass_mark_identifying_risks = _bounded_integer(Exam, "pass_mark_identifying_risks",
+                                                   default=70)
+    pass_mark_data_security = _bounded_integer(Exam, "pass_mark_data_security", default=70)
+    overall_pass_mark = _bounded_integer(Exam, "overall_pass_mark", default=80)
     show_explanations = serializers.BooleanField(default=True)
+    shortfalls = serializers.SerializerMethodField(
+        help_text="Abilities with fewer active questions than an attempt draws; while any is "
+                  "listed, the exam cannot be required or taken.")
+
+    def get_shortfalls(self, exam) -> list[str]:
+        return [str(shortfall) for shortfall in selectors.exam_shortfalls(exam)]
 
 
 class ExamListApi(APIView):
@@ -176,7 +188,7 @@ class ExamListApi(APIView):
 
     @extend_schema(responses=ExamSerializer(many=True), summary="Exams (managers)")
     def get(self, request: Request) -> Response:
-        return paginated_response(self, request, Exam.objects.order_by("title"), ExamSerializer)
+        return paginated_response(self, request, selectors.exam_list(), ExamSerializer)
 
     @extend_schema(request=ExamSerializer, responses={201: ExamSerializer},
                    summary="Create an exam (then add questions)")
@@ -354,7 +366,8 @@ class CredentialListApi(APIView):
         kind = serializers.ChoiceField(choices=CredentialKind.choices, required=False)
         status = serializers.ChoiceField(choices=["active", "suspended", "revoked", "expired"],
                                          required=False)
-        expiring_within_days = serializers.IntegerField(min_value=0, required=False)
+        expiring_within_days = serializers.IntegerField(
+            min_value=0, max_value=selectors.EXPIRING_WITHIN_DAYS_MAX, required=False)
         search = serializers.CharField(required=False, allow_blank=True)
 
     @extend_schema(parameters=[CredentialFilterSerializer],
@@ -485,14 +498,18 @@ class PolicySerializer(serializers.Serializer):
                                                 required=False)
     exam = serializers.PrimaryKeyRelatedField(queryset=Exam.objects.all(), allow_null=True,
                                               required=False)
-    validity_days = serializers.IntegerField(min_value=1, required=False)
-    retraining_interval_days = serializers.IntegerField(min_value=1, required=False)
-    reassessment_interval_days = serializers.IntegerField(min_value=1, required=False)
-    grace_days = serializers.IntegerField(min_value=0, required=False)
-    max_attempts = serializers.IntegerField(min_value=1, required=False)
-    cooldown_hours = serializers.IntegerField(min_value=0, required=False)
-    revocation_wait_days = serializers.IntegerField(min_value=0, required=False)
-    expiry_notice_days = serializers.IntegerField(min_value=0, required=False)
+    validity_days = _bounded_integer(CredentialPolicy, "validity_days", required=False)
+    retraining_interval_days = _bounded_integer(CredentialPolicy, "retraining_interval_days",
+                                                required=False)
+    reassessment_interval_days = _bounded_integer(CredentialPolicy,
+                                                  "reassessment_interval_days", required=False)
+    grace_days = _bounded_integer(CredentialPolicy, "grace_days", required=False)
+    max_attempts = _bounded_integer(CredentialPolicy, "max_attempts", required=False)
+    cooldown_hours = _bounded_integer(CredentialPolicy, "cooldown_hours", required=False)
+    revocation_wait_days = _bounded_integer(CredentialPolicy, "revocation_wait_days",
+                                            required=False)
+    expiry_notice_days = _bounded_integer(CredentialPolicy, "expiry_notice_days",
+                                          required=False)
 
 
 class PolicyListApi(APIView):

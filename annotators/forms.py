@@ -1,6 +1,7 @@
 """Forms of the workforce pages: they parse input; services write."""
 
 from django import forms
+from django.conf import settings
 
 from rules.models import RuleVersion
 
@@ -52,6 +53,9 @@ class ModuleForm(forms.Form):
 
 
 class ExamForm(forms.ModelForm):
+    PASS_MARKS = ("pass_mark_understanding_rules", "pass_mark_using_tools",
+                  "pass_mark_identifying_risks", "pass_mark_data_security", "overall_pass_mark")
+
     class Meta:
         model = Exam
         fields = ["title", "description", "time_limit_minutes", "questions_per_ability",
@@ -59,6 +63,15 @@ class ExamForm(forms.ModelForm):
                   "pass_mark_identifying_risks", "pass_mark_data_security",
                   "overall_pass_mark", "show_explanations"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"time_limit_minutes": "From 5 to 240.",
+                      "questions_per_ability": "Drawn at random for each of the four abilities; "
+                                               "from 1 to 50."}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        floor = settings.EXAM_PASS_MARK_FLOOR
+        for name in self.PASS_MARKS:
+            self.fields[name].help_text = f"Percent, from {floor} to 100."
 
 
 class QuestionForm(forms.Form):
@@ -116,3 +129,13 @@ class PolicyForm(forms.ModelForm):
         fields = ["course", "exam", "validity_days", "retraining_interval_days",
                   "reassessment_interval_days", "grace_days", "max_attempts", "cooldown_hours",
                   "revocation_wait_days", "expiry_notice_days"]
+        help_texts = {
+            "validity_days": "From 30 to 1095 days.",
+            "retraining_interval_days": "From 7 days to the validity.",
+            "reassessment_interval_days": "From 7 days to the validity.",
+            "grace_days": "Days after a due date before the credential is suspended; 0 to 60.",
+            "max_attempts": "Per completion of the training; 1 to 10.",
+            "cooldown_hours": "Between attempts; 0 to 720.",
+            "revocation_wait_days": "Before a revoked person may sit the exam again; 0 to 365.",
+            "expiry_notice_days": "From 0 days to the validity.",
+        }

@@ -1,6 +1,8 @@
 """The workforce: roles, training, exams, credentials and their lifecycle."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -117,17 +119,47 @@ class ModuleProgress(models.Model):
 # --- exams ----------------------------------------------------------------------------------
 
 
+def validate_pass_mark_floor(value: int) -> None:
+    """Refuse a pass mark below the provider's floor, ``settings.EXAM_PASS_MARK_FLOOR``.
+
+    The floor is read when a value is checked, not when the model loads, so the setting
+    governs every exam saved after it changes.
+    """
+    floor = settings.EXAM_PASS_MARK_FLOOR
+    if value is not None and value < floor:
+        raise ValidationError(
+            "A pass mark below %(floor)s%% lets people pass knowing too little; set "
+            "%(floor)s or more.", code="below_pass_mark_floor", params={"floor": floor})
+
+
+PASS_MARK_VALIDATORS = [
+    validate_pass_mark_floor,
+    MaxValueValidator(100, "A pass mark is a percentage: at most 100."),
+]
+
+
 class Exam(models.Model):
     title = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
-    time_limit_minutes = models.PositiveIntegerField(default=30)
-    questions_per_ability = models.PositiveIntegerField(default=5)
-    # Percentages (0-100).
-    pass_mark_understanding_rules = models.PositiveSmallIntegerField(default=70)
-    pass_mark_using_tools = models.PositiveSmallIntegerField(default=70)
-    pass_mark_identifying_risks = models.PositiveSmallIntegerField(default=70)
-    pass_mark_data_security = models.PositiveSmallIntegerField(default=70)
-    overall_pass_mark = models.PositiveSmallIntegerField(default=80)
+    time_limit_minutes = models.PositiveIntegerField(default=30, validators=[
+        MinValueValidator(5, "Give at least 5 minutes."),
+        MaxValueValidator(240, "Give at most 240 minutes (four hours)."),
+    ])
+    questions_per_ability = models.PositiveIntegerField(default=5, validators=[
+        MinValueValidator(1, "Draw at least 1 question per ability."),
+        MaxValueValidator(50, "Draw at most 50 questions per ability."),
+    ])
+    # Percentages, from settings.EXAM_PASS_MARK_FLOOR to 100.
+    pass_mark_understanding_rules = models.PositiveSmallIntegerField(
+        default=70, validators=PASS_MARK_VALIDATORS)
+    pass_mark_using_tools = models.PositiveSmallIntegerField(default=70,
+                                                             validators=PASS_MARK_VALIDATORS)
+    pass_mark_identifying_risks = models.PositiveSmallIntegerField(
+        default=70, validators=PASS_MARK_VALIDATORS)
+    pass_mark_data_security = models.PositiveSmallIntegerField(default=70,
+                                                               validators=PASS_MARK_VALIDATORS)
+    overall_pass_mark = models.PositiveSmallIntegerField(default=80,
+                                                         validators=PASS_MARK_VALIDATORS)
     show_explanations = models.BooleanField(default=True)
 
     class Meta:
@@ -216,6 +248,9 @@ class AttemptAnswer(models.Model):
 # --- credentials ----------------------------------------------------------------------------
 
 
+VALIDITY_DAYS_MIN, VALIDITY_DAYS_MAX = 30, 1095
+
+
 class CredentialPolicy(models.Model):
     """How a credential kind is earned and kept."""
 
@@ -224,15 +259,40 @@ class CredentialPolicy(models.Model):
                                related_name="+")
     exam = models.ForeignKey(Exam, on_delete=models.PROTECT, null=True, blank=True,
                              related_name="+")
-    validity_days = models.PositiveIntegerField(default=365)
-    retraining_interval_days = models.PositiveIntegerField(default=180)
-    reassessment_interval_days = models.PositiveIntegerField(default=330)
-    grace_days = models.PositiveIntegerField(default=14)
+    validity_days = models.PositiveIntegerField(default=365, validators=[
+        MinValueValidator(VALIDITY_DAYS_MIN, "A credential stays valid for at least "
+                                             "%(limit_value)s days."),
+        MaxValueValidator(VALIDITY_DAYS_MAX, "A credential stays valid for at most "
+                                             "%(limit_value)s days (three years)."),
+    ])
+    retraining_interval_days = models.PositiveIntegerField(default=180, validators=[
+        MinValueValidator(7, "Space retraining at least %(limit_value)s days apart."),
+        MaxValueValidator(VALIDITY_DAYS_MAX, "Retrain at least every %(limit_value)s days."),
+    ])
+    reassessment_interval_days = models.PositiveIntegerField(default=330, validators=[
+        MinValueValidator(7, "Space reassessments at least %(limit_value)s days apart."),
+        MaxValueValidator(VALIDITY_DAYS_MAX, "Reassess at least every %(limit_value)s days."),
+    ])
+    grace_days = models.PositiveIntegerField(default=14, validators=[
+        MaxValueValidator(60, "Allow at most %(limit_value)s days of grace."),
+    ])
     max_attempts = models.PositiveIntegerField(
-        default=3, help_text="Attempts allowed per completion of the training.")
-    cooldown_hours = models.PositiveIntegerField(default=24)
-    revocation_wait_days = models.PositiveIntegerField(default=30)
-    expiry_notice_days = models.PositiveIntegerField(default=30)
+        default=3, help_text="Attempts allowed per completion of the training.", validators=[
+            MinValueValidator(1, "Allow at least %(limit_value)s attempt."),
+            MaxValueValidator(10, "Allow at most %(limit_value)s attempts per training."),
+        ])
+    cooldown_hours = models.PositiveIntegerField(default=24, validators=[
+        MaxValueValidator(720, "Make people wait at most %(limit_value)s hours (30 days) "
+                               "between attempts."),
+    ])
+    revocation_wait_days = models.PositiveIntegerField(default=30, validators=[
+        MaxValueValidator(365, "Make people wait at most %(limit_value)s days after a "
+                               "revocation."),
+    ])
+    expiry_notice_days = models.PositiveIntegerField(default=30, validators=[
+        MaxValueValidator(VALIDITY_DAYS_MAX, "Give notice at most %(limit_value)s days "
+                                             "ahead."),
+    ])
 
     class Meta:
         verbose_name_plural = "credential policies"
@@ -240,6 +300,27 @@ class CredentialPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Policy for {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        """Refuse intervals and notice that outlast the credential they belong to."""
+        validity = self.validity_days
+        # Against a validity that is itself refused, the comparison would only add noise.
+        if validity is None or not VALIDITY_DAYS_MIN <= validity <= VALIDITY_DAYS_MAX:
+            return
+        errors = {}
+        for name, what in (("retraining_interval_days", "Retraining"),
+                           ("reassessment_interval_days", "Reassessment")):
+            value = getattr(self, name)
+            if value is not None and value > validity:
+                errors[name] = (f"{what} every {value} days would come after the credential "
+                                f"expires ({validity} days); set {validity} days or fewer.")
+        notice = self.expiry_notice_days
+        if notice is not None and notice > validity:
+            errors["expiry_notice_days"] = (
+                f"A notice {notice} days ahead would come before the credential is issued "
+                f"(it is valid for {validity} days); set {validity} days or fewer.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Credential(models.Model):

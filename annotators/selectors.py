@@ -1,21 +1,24 @@
 """Reads of the workforce: roles, credentials, attempts, training, assignments."""
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Exists, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import (
     GROUP_FOR_ROLE,
+    Ability,
     Assignment,
     AttemptAnswer,
     Credential,
     CredentialEvent,
     CredentialPolicy,
+    Exam,
     ExamAttempt,
     Question,
     Role,
@@ -76,6 +79,10 @@ def has_active_credential(user: AbstractBaseUser, kind: str) -> bool:
                                      expires_at__gt=timezone.now()).exists()
 
 
+# Beyond ten years a window asks about no credential this system issues.
+EXPIRING_WITHIN_DAYS_MAX = 3650
+
+
 def credential_list_for_actor(*, actor: AbstractBaseUser, kind: str = "", status: str = "",
                               expiring_within_days: int | None = None,
                               search: str = "") -> QuerySet[Credential]:
@@ -107,6 +114,55 @@ def credential_get_for_actor(*, actor: AbstractBaseUser, credential_id: int) -> 
 
 def credential_history(credential: Credential) -> QuerySet[CredentialEvent]:
     return credential.history.select_related("actor").order_by("created_at", "pk")
+
+
+@dataclass(frozen=True)
+class ExamShortfall:
+    """An ability for which an exam has fewer active questions than an attempt draws."""
+
+    exam_title: str
+    ability: str
+    active: int
+    draws: int
+
+    @property
+    def missing(self) -> int:
+        return self.draws - self.active
+
+    def describe(self) -> str:
+        label = Ability(self.ability).label
+        noun = "question" if self.active == 1 else "questions"
+        return (f"Exam {self.exam_title!r} has {self.active} active {noun} for "
+                f"{label[0].lower()}{label[1:]} but draws {self.draws}")
+
+    def __str__(self) -> str:
+        return f"{self.describe()}; add {self.missing} more before using it."
+
+
+def _active_question_counts() -> dict[str, Count]:
+    return {f"active_questions_{ability}": Count(
+        "questions", filter=Q(questions__ability=ability, questions__active=True))
+        for ability in Ability.values}
+
+
+def exam_list() -> QuerySet[Exam]:
+    """Every exam by title, each counting its active questions per ability in the same query,
+    so that ``exam_shortfalls`` of a listed exam asks nothing more."""
+    return Exam.objects.annotate(**_active_question_counts()).order_by("title")
+
+
+def exam_shortfalls(exam: Exam) -> list[ExamShortfall]:
+    """The abilities for which ``exam`` has fewer active questions than an attempt draws."""
+    names = {ability: f"active_questions_{ability}" for ability in Ability.values}
+    if all(hasattr(exam, name) for name in names.values()):
+        counts = {ability: getattr(exam, name) for ability, name in names.items()}
+    else:
+        counts = dict(exam.questions.filter(active=True).order_by().values_list("ability")
+                      .annotate(count=Count("pk")))
+    return [ExamShortfall(exam_title=exam.title, ability=ability,
+                          active=counts.get(ability, 0), draws=exam.questions_per_ability)
+            for ability in Ability.values
+            if counts.get(ability, 0) < exam.questions_per_ability]
 
 
 def attempt_list_for_actor(*, actor: AbstractBaseUser,

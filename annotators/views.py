@@ -41,6 +41,17 @@ from .services.common import MANAGE_WORKFORCE
 managers_only = permission_required(MANAGE_WORKFORCE, raise_exception=True)
 
 
+def _show_refusal(form, error: ApplicationError) -> None:
+    """Put a refusal on the form: beside each field its detail names, else above the form."""
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    named = {name: problems for name, problems in detail.items() if name in form.fields}
+    for name, problems in named.items():
+        for problem in problems if isinstance(problems, list) else [problems]:
+            form.add_error(name, str(problem))
+    if not named:
+        form.add_error(None, error.message)
+
+
 # --- workers --------------------------------------------------------------------------------
 
 
@@ -338,12 +349,12 @@ def exam_list(request: HttpRequest) -> HttpResponse:
         try:
             exam = services.exam_create(actor=request.user, **form.cleaned_data)
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            _show_refusal(form, error)
         else:
             return redirect("workforce:exam-edit", exam_id=exam.pk)
-    exams = Exam.objects.order_by("title")
     return render(request, "annotators/exam_list.html", {
-        "form": form, "exams": [(exam, services.setup.exam_shortfalls(exam)) for exam in exams]})
+        "form": form,
+        "exams": [(exam, selectors.exam_shortfalls(exam)) for exam in selectors.exam_list()]})
 
 
 @require_http_methods(["GET", "POST"])
@@ -362,7 +373,7 @@ def exam_edit(request: HttpRequest, exam_id: int) -> HttpResponse:
     questions = exam.questions.order_by("ability", "pk")
     return render(request, "annotators/exam_edit.html", {
         "exam": exam, "form": form, "questions": questions,
-        "shortfalls": services.setup.exam_shortfalls(exam)})
+        "shortfalls": selectors.exam_shortfalls(exam)})
 
 
 @require_GET
@@ -382,7 +393,7 @@ def policy_edit(request: HttpRequest, kind: str) -> HttpResponse:
         try:
             services.policy_update(actor=request.user, kind=kind, changes=changes)
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            _show_refusal(form, error)
         else:
             messages.success(request, f"Saved the policy for {policy.get_kind_display()}.")
             return redirect("workforce:policy-list")

@@ -12,7 +12,7 @@ from config.errors import ApplicationError
 
 from . import selectors, services
 from .content import RISK_RULE_FIELDS, publication_gaps, risk_coverage
-from .models import AQL_VALUES, InspectionLevel, RuleSet, SamplingScheme
+from .models import AQL_VALUES, InspectionLevel, RuleSet, RuleVersion, SamplingScheme
 from .permissions import ManagesRulesToWrite
 
 
@@ -122,6 +122,11 @@ class RiskRuleOutputSerializer(serializers.Serializer):
     review_criteria = serializers.CharField()
 
 
+def _bounds(name: str) -> list:
+    """The model field's validators, so that the API refuses what the editor page refuses."""
+    return RuleVersion._meta.get_field(name).validators
+
+
 class RuleVersionFieldsSerializer(serializers.Serializer):
     """The editable content of a version; every field optional on input."""
 
@@ -133,19 +138,21 @@ class RuleVersionFieldsSerializer(serializers.Serializer):
     review_guidance = serializers.CharField(required=False, allow_blank=True)
     quality_notes = serializers.CharField(required=False, allow_blank=True)
     target_accuracy = serializers.DecimalField(max_digits=4, decimal_places=3, required=False,
-                                               allow_null=True, min_value=0, max_value=1)
+                                               allow_null=True,
+                                               validators=_bounds("target_accuracy"))
     sampling_scheme = serializers.ChoiceField(choices=SamplingScheme.choices, required=False)
     aql = serializers.ChoiceField(choices=[(v, v) for v in AQL_VALUES], required=False,
                                   allow_blank=True)
     inspection_level = serializers.ChoiceField(choices=InspectionLevel.choices, required=False)
     tightened_switching = serializers.BooleanField(required=False)
     sample_rate = serializers.DecimalField(max_digits=4, decimal_places=3, required=False,
-                                           allow_null=True, min_value=0, max_value=1)
-    sample_minimum = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    expected_seconds_per_item = serializers.IntegerField(required=False, allow_null=True,
-                                                         min_value=1)
-    minimum_seconds_per_item = serializers.IntegerField(required=False, allow_null=True,
-                                                        min_value=1)
+                                           allow_null=True, validators=_bounds("sample_rate"))
+    sample_minimum = serializers.IntegerField(required=False, allow_null=True,
+                                              validators=_bounds("sample_minimum"))
+    expected_seconds_per_item = serializers.IntegerField(
+        required=False, allow_null=True, validators=_bounds("expected_seconds_per_item"))
+    minimum_seconds_per_item = serializers.IntegerField(
+        required=False, allow_null=True, validators=_bounds("minimum_seconds_per_item"))
     required_approvals = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     guidance_authenticity = serializers.CharField(required=False, allow_blank=True)
     guidance_accuracy = serializers.CharField(required=False, allow_blank=True)

@@ -94,8 +94,9 @@ def _quality_indicator_gaps(version: RuleVersion) -> list[str]:
     expected, minimum = version.expected_seconds_per_item, version.minimum_seconds_per_item
     if not expected:
         gaps.append(f"{prefix} the expected seconds per item must be set.")
-    if not minimum:
-        gaps.append(f"{prefix} the minimum seconds per item must be set.")
+    if minimum is None:
+        gaps.append(f"{prefix} the minimum seconds per item must be set (0: no label is too "
+                    "fast).")
     if expected and minimum and minimum > expected:
         gaps.append(f"{prefix} the minimum seconds per item ({minimum}) exceed the expected "
                     f"({expected}).")

@@ -1,6 +1,10 @@
 """The 31 risk categories of Appendix A, and the versioned rules that annotators work by."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -150,6 +154,9 @@ AQL_VALUES = ["0.010", "0.015", "0.025", "0.040", "0.065", "0.10", "0.15", "0.25
               "0.65", "1.0", "1.5", "2.5", "4.0", "6.5", "10"]
 
 
+SECONDS_PER_ITEM_MAX = 86400
+
+
 class RuleVersion(models.Model):
     """One numbered version of a rule set: a draft, then published (frozen), then retired."""
 
@@ -180,9 +187,13 @@ class RuleVersion(models.Model):
 
     # Quality indicators: structured values that sampling, tasks and review read, plus prose.
     quality_notes = models.TextField(blank=True)
-    target_accuracy = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True,
-                                          help_text="Share of sampled items that must be "
-                                                    "accurate, e.g. 0.950.")
+    target_accuracy = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True,
+        help_text="Share of sampled items that must be accurate, e.g. 0.950.", validators=[
+            MinValueValidator(Decimal("0.5"), "A target accuracy below %(limit_value)s accepts "
+                                              "batches that are mostly wrong; set 0.5 to 1."),
+            MaxValueValidator(Decimal("1"), "A target accuracy is a share: at most 1."),
+        ])
     sampling_scheme = models.CharField(max_length=16, choices=SamplingScheme.choices,
                                        default=SamplingScheme.ISO_2859_1)
     aql = models.CharField("AQL", max_length=8, blank=True,
@@ -191,13 +202,24 @@ class RuleVersion(models.Model):
                                         default=InspectionLevel.II)
     tightened_switching = models.BooleanField(
         default=False, help_text="Switch to tightened inspection after rejected batches.")
-    sample_rate = models.DecimalField(max_digits=4, decimal_places=3, null=True, blank=True,
-                                      help_text="For a fixed-rate plan: share of each batch.")
-    sample_minimum = models.PositiveIntegerField(null=True, blank=True,
-                                                 help_text="For a fixed-rate plan: at least "
-                                                           "this many items.")
-    expected_seconds_per_item = models.PositiveIntegerField(null=True, blank=True)
-    minimum_seconds_per_item = models.PositiveIntegerField(null=True, blank=True)
+    sample_rate = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, blank=True,
+        help_text="For a fixed-rate plan: share of each batch.", validators=[
+            MinValueValidator(Decimal("0.001"), "Sample at least %(limit_value)s of each batch."),
+            MaxValueValidator(Decimal("1"), "A sample rate is a share: at most 1."),
+        ])
+    sample_minimum = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For a fixed-rate plan: at least this many items.",
+        validators=[MinValueValidator(1, "Sample at least %(limit_value)s item per batch.")])
+    expected_seconds_per_item = models.PositiveIntegerField(null=True, blank=True, validators=[
+        MinValueValidator(1, "Expect at least %(limit_value)s second per item."),
+        MaxValueValidator(SECONDS_PER_ITEM_MAX, "Expect at most %(limit_value)s seconds (a day) "
+                                                "per item."),
+    ])
+    minimum_seconds_per_item = models.PositiveIntegerField(null=True, blank=True, validators=[
+        MaxValueValidator(SECONDS_PER_ITEM_MAX, "Require at most %(limit_value)s seconds (a "
+                                                "day) per item."),
+    ])
     required_approvals = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Safety only: distinct reviewers who approve each label.")
 
@@ -256,6 +278,17 @@ class RuleVersion(models.Model):
         if self.status != self.Status.DRAFT:
             raise VersionIsImmutable(f"Version {self.pk} is {self.status} and cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+    def clean(self) -> None:
+        """Refuse a minimum time per item above the expected time."""
+        expected, minimum = self.expected_seconds_per_item, self.minimum_seconds_per_item
+        # Against an expected time that is itself refused, the comparison would only add noise.
+        if not expected or expected > SECONDS_PER_ITEM_MAX or minimum is None:
+            return
+        if minimum > expected:
+            raise ValidationError({"minimum_seconds_per_item": (
+                f"The minimum time ({minimum} s) is above the expected time ({expected} s) "
+                "per item; lower it, or raise the expected time.")})
 
     @property
     def is_safety(self) -> bool:

@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError, full_clean_or_raise
+from config.errors import ApplicationError, NotFound, full_clean_or_raise
 
 from .content import CONTENT_FIELDS, EDITABLE_FIELDS, RISK_RULE_FIELDS, publication_gaps
 from .models import RiskCategory, RiskRule, RuleAcknowledgement, RuleSet, RuleVersion
@@ -47,13 +47,28 @@ class InvalidRuleContent(ApplicationError):
     http_status = 400
 
 
+class RuleSetNotFound(NotFound):
+    code = "rule_set_not_found"
+
+
+class RuleVersionNotFound(NotFound):
+    code = "rule_version_not_found"
+
+
+class RiskCategoryNotFound(NotFound):
+    code = "risk_category_not_found"
+
+
 def _require_rule_manager(actor: AbstractBaseUser) -> None:
     if not actor.has_perm(MANAGE_RULES):
         raise RulesPermissionDenied("Only managers with the rules permission may change rules.")
 
 
 def rule_version_qs_select_for_update():
-    return RuleVersion.objects.select_for_update().select_related("rule_set").order_by("pk")
+    # Only the version's row: its rule set is read, not locked, so that editing one draft
+    # never waits on, nor holds up, work on the set's other versions.
+    return (RuleVersion.objects.select_for_update(of=("self",)).select_related("rule_set")
+            .order_by("pk"))
 
 
 def _lock_rule_set(rule_set_id: int) -> RuleSet:
@@ -61,14 +76,14 @@ def _lock_rule_set(rule_set_id: int) -> RuleSet:
     try:
         return RuleSet.objects.select_for_update().get(pk=rule_set_id)
     except RuleSet.DoesNotExist:
-        raise InvalidRuleContent(f"There is no rule set {rule_set_id}.") from None
+        raise RuleSetNotFound(f"There is no rule set {rule_set_id}.") from None
 
 
 def _lock_version(version_id: int) -> RuleVersion:
     try:
         return rule_version_qs_select_for_update().get(pk=version_id)
     except RuleVersion.DoesNotExist:
-        raise InvalidRuleContent(f"There is no rule version {version_id}.") from None
+        raise RuleVersionNotFound(f"There is no rule version {version_id}.") from None
 
 
 def _clean(instance, *, exclude: list[str] | None = None) -> None:
@@ -138,8 +153,10 @@ def rule_version_update(*, actor: AbstractBaseUser, version_id: int,
                         changes: dict[str, Any]) -> RuleVersion:
     """Change fields of a draft. Drafts may be incomplete; publishing checks completeness.
 
+    :raises RuleVersionNotFound: if there is no such version.
     :raises RuleVersionNotEditable: if the version is published or retired.
-    :raises InvalidRuleContent: for unknown fields or invalid values.
+    :raises InvalidRuleContent: for unknown fields or invalid values, by field in the detail
+        (a minimum time above the expected time among them).
     """
     _require_rule_manager(actor)
     version = _lock_version(version_id)
@@ -162,8 +179,10 @@ def risk_rule_save(*, actor: AbstractBaseUser, version_id: int, category_code: s
                    texts: dict[str, str]) -> RiskRule:
     """Write the rule for one risk category in a safety draft.
 
+    :raises RuleVersionNotFound: if there is no such version.
+    :raises RiskCategoryNotFound: if no risk category has the code.
     :raises RuleVersionNotEditable: if the version is not a draft.
-    :raises InvalidRuleContent: for a functional version, an unknown code or unknown fields.
+    :raises InvalidRuleContent: for a functional version or unknown fields.
     """
     _require_rule_manager(actor)
     version = _lock_version(version_id)
@@ -178,7 +197,7 @@ def risk_rule_save(*, actor: AbstractBaseUser, version_id: int, category_code: s
         raise InvalidRuleContent(f"Unknown risk rule fields: {', '.join(unknown)}.")
     category = RiskCategory.objects.filter(code=category_code).first()
     if category is None:
-        raise InvalidRuleContent(f"There is no risk category {category_code!r}; codes run from "
+        raise RiskCategoryNotFound(f"There is no risk category {category_code!r}; codes run from "
                                  "A.1.a to A.5.b.")
     rule = RiskRule.objects.filter(version=version, category=category).first() or RiskRule(
         version=version, category=category)
@@ -198,6 +217,7 @@ def risk_rule_save(*, actor: AbstractBaseUser, version_id: int, category_code: s
 def rule_version_publish(*, actor: AbstractBaseUser, version_id: int) -> RuleVersion:
     """Publish a complete draft; from then on it never changes.
 
+    :raises RuleVersionNotFound: if there is no such version.
     :raises RuleVersionWrongState: if the version is not a draft (for example, just published).
     :raises RuleVersionIncomplete: listing every gap, if anything required is missing.
     """
@@ -229,6 +249,7 @@ def rule_version_retire(*, actor: AbstractBaseUser, version_id: int,
                         reason: str = "") -> RuleVersion:
     """Retire a published version: it stays readable but no longer current.
 
+    :raises RuleVersionNotFound: if there is no such version.
     :raises RuleVersionWrongState: if the version is not published.
     """
     _require_rule_manager(actor)
@@ -251,13 +272,15 @@ def rule_version_retire(*, actor: AbstractBaseUser, version_id: int,
 def rule_version_new_draft(*, actor: AbstractBaseUser, source_version_id: int) -> RuleVersion:
     """Start the next draft of a rule set as a full copy of one of its published versions.
 
+    :raises RuleVersionNotFound: if there is no such source version.
     :raises RuleVersionWrongState: if the source is a draft.
     :raises DraftAlreadyExists: if the rule set has a draft already.
+    :raises InvalidRuleContent: if a value copied from the source is out of today's bounds.
     """
     _require_rule_manager(actor)
     source = RuleVersion.objects.select_related("rule_set").filter(pk=source_version_id).first()
     if source is None:
-        raise InvalidRuleContent(f"There is no rule version {source_version_id}.")
+        raise RuleVersionNotFound(f"There is no rule version {source_version_id}.")
     if source.status == RuleVersion.Status.DRAFT:
         raise RuleVersionWrongState("A draft cannot be copied; edit it instead.")
     rule_set = _lock_rule_set(source.rule_set_id)
@@ -277,11 +300,12 @@ def rule_version_acknowledge(*, actor: AbstractBaseUser,
                              version_id: int) -> RuleAcknowledgement:
     """Record that the actor read a published version; acknowledging twice changes nothing.
 
-    :raises RuleVersionWrongState: if the version is not published.
+    :raises RuleVersionNotFound: if there is no such version, or it is a draft.
+    :raises RuleVersionWrongState: if the version is retired.
     """
     version = RuleVersion.objects.select_related("rule_set").filter(pk=version_id).first()
     if version is None or version.status == RuleVersion.Status.DRAFT:
-        raise InvalidRuleContent(f"There is no published rule version {version_id}.")
+        raise RuleVersionNotFound(f"There is no published rule version {version_id}.")
     if version.status != RuleVersion.Status.PUBLISHED:
         raise RuleVersionWrongState(
             f"{version.rule_set.name} v{version.number} is retired; acknowledge the current "

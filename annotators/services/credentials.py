@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 
 from ..models import (
     Assignment,
@@ -21,11 +21,20 @@ from ..models import (
     ExamAttempt,
 )
 from .common import WorkforceInvalid, require_workforce_manager
+from .setup import CourseNotFound
 
 
 class CredentialTransitionRefused(ApplicationError):
     code = "credential_transition_refused"
     http_status = 409
+
+
+class CredentialNotFound(NotFound):
+    code = "credential_not_found"
+
+
+class PersonNotFound(NotFound):
+    code = "person_not_found"
 
 
 TRANSITION_VERBS = {
@@ -43,7 +52,7 @@ def credential_qs_select_for_update():
 def _lock(credential_id: int) -> Credential:
     credential = credential_qs_select_for_update().filter(pk=credential_id).first()
     if credential is None:
-        raise WorkforceInvalid(f"There is no credential {credential_id}.")
+        raise CredentialNotFound(f"There is no credential {credential_id}.")
     return credential
 
 
@@ -117,6 +126,7 @@ def credential_suspend(*, actor: AbstractBaseUser, credential_id: int, reason: s
     """Suspend a credential now, optionally until a date after which the sweep reinstates it.
 
     :raises CredentialTransitionRefused: if the credential is revoked or expired.
+    :raises CredentialNotFound: if there is no such credential.
     """
     require_workforce_manager(actor)
     reason = _required_reason(reason)
@@ -136,6 +146,7 @@ def credential_reinstate(*, actor: AbstractBaseUser, credential_id: int,
     """Lift a suspension.
 
     :raises CredentialTransitionRefused: unless the credential is suspended.
+    :raises CredentialNotFound: if there is no such credential.
     """
     require_workforce_manager(actor)
     reason = _required_reason(reason)
@@ -150,6 +161,7 @@ def credential_revoke(*, actor: AbstractBaseUser, credential_id: int, reason: st
     new exam.
 
     :raises CredentialTransitionRefused: if the credential is already revoked or expired.
+    :raises CredentialNotFound: if there is no such credential.
     """
     require_workforce_manager(actor)
     reason = _required_reason(reason)
@@ -248,11 +260,17 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
                         course_id: int | None = None) -> list[Assignment]:
     """Schedule retraining by hand for chosen people, on a course (by default the one the
     kind's policy requires). People who already owe retraining for the kind are skipped.
+
+    :raises CourseNotFound: if there is no course ``course_id``.
+    :raises PersonNotFound: if any of ``user_ids`` names nobody.
+    :raises WorkforceInvalid: for an unknown kind, a due date in the past, a missing reason,
+        or no course to retrain on.
     """
     require_workforce_manager(actor)
     reason = _required_reason(reason)
     if kind not in CredentialKind.values:
-        raise WorkforceInvalid(f"Unknown credential kind {kind!r}.")
+        raise WorkforceInvalid(f"Unknown credential kind {kind!r}.",
+                               detail={"kind": ["Not a credential kind."]})
     if due_date < timezone.localdate():
         raise WorkforceInvalid("The due date is in the past.",
                                detail={"due_date": ["Pick today or later."]})
@@ -260,10 +278,11 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
         raise WorkforceInvalid("The policy of this credential kind names no course yet; "
                                "choose a course.")
     if course_id is not None and not Course.objects.filter(pk=course_id).exists():
-        raise WorkforceInvalid(f"There is no course {course_id}.")
+        raise CourseNotFound(f"There is no course {course_id}.")
     known = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
     if unknown := sorted(set(user_ids) - known):
-        raise WorkforceInvalid(f"Unknown people: {unknown}.")
+        raise PersonNotFound(f"There is nobody with the id(s) {unknown}; tick people from the "
+                             "list.", detail={"user_ids": unknown})
     created = []
     for user_id in sorted(known):
         assignment = assignment_open(user_id=user_id, kind=kind,

@@ -10,17 +10,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 
 from ..models import (
     Ability,
     AttemptAnswer,
     Credential,
     CredentialPolicy,
+    Exam,
     ExamAttempt,
     Question,
     TrainingRecord,
 )
+from ..selectors import exam_shortfalls
 from .common import WorkforceInvalid
 from .credentials import credential_issue_for
 
@@ -32,30 +34,62 @@ class AttemptRefused(ApplicationError):
     http_status = 409
 
 
+class AttemptNotFound(NotFound):
+    code = "attempt_not_found"
+
+
 def _latest_completion(user_id: int, course_id: int):
     return (TrainingRecord.objects.filter(user_id=user_id, course_id=course_id,
                                           completed_at__isnull=False)
             .order_by("-completed_at").values_list("completed_at", flat=True).first())
 
 
-@transaction.atomic(durable=True)
 def attempt_start(*, user: AbstractBaseUser, kind: str) -> ExamAttempt:
     """Start an exam attempt for a credential kind, or return the one in progress.
 
+    An attempt in progress whose time ran out is graded first, and that grade is committed
+    before anything else is decided, so it stands even when the new attempt is refused.
+
     :raises AttemptRefused: without the required training, past the allowed attempts, within
-        the cool-down, or within the waiting period after a revocation.
+        the cool-down, within the waiting period after a revocation, or while the exam has too
+        few active questions for an ability.
     """
+    now = timezone.now()
+    _grade_overdue(user=user, kind=kind, now=now)
+    return _attempt_open(user=user, kind=kind, now=now)
+
+
+@transaction.atomic(durable=True)
+def _grade_overdue(*, user: AbstractBaseUser, kind: str, now) -> None:
+    overdue = (ExamAttempt.objects.select_for_update(of=("self",)).select_related("exam")
+               .filter(user=user, credential_kind=kind, status=ExamAttempt.Status.IN_PROGRESS,
+                       deadline_at__lt=now))
+    for attempt in overdue:
+        _grade(attempt, at=attempt.deadline_at)
+
+
+def _refuse_unless_ready(exam: Exam) -> None:
+    if exam.questions_per_ability < 1:
+        raise AttemptRefused(f"Exam {exam.title!r} draws no questions, so it cannot be taken "
+                             "yet; ask a manager to set how many it draws per ability.")
+    if shortfalls := exam_shortfalls(exam):
+        raise AttemptRefused(
+            "This exam cannot be taken yet: "
+            + "; ".join(shortfall.describe() for shortfall in shortfalls)
+            + ". Ask a manager to add questions.",
+            detail={"exam": [str(shortfall) for shortfall in shortfalls]})
+
+
+@transaction.atomic(durable=True)
+def _attempt_open(*, user: AbstractBaseUser, kind: str, now) -> ExamAttempt:
     policy = CredentialPolicy.objects.select_related("exam", "course").filter(kind=kind).first()
     if policy is None or policy.exam is None or policy.course is None:
         raise AttemptRefused("No exam leads to this credential yet; ask a manager.")
+    # Anything still in progress was not overdue at ``now``: _grade_overdue graded the rest.
     current = ExamAttempt.objects.filter(user=user, credential_kind=kind,
                                          status=ExamAttempt.Status.IN_PROGRESS).first()
     if current is not None:
-        if attempt_grade_if_due(current):
-            current = None
-        else:
-            return current
-    now = timezone.now()
+        return current
     completed = _latest_completion(user.pk, policy.course_id)
     if completed is None:
         raise AttemptRefused(f"Complete the course {policy.course.title!r} before the exam.")
@@ -82,12 +116,11 @@ def attempt_start(*, user: AbstractBaseUser, kind: str) -> ExamAttempt:
                                  "before the next attempt.")
 
     exam = policy.exam
+    _refuse_unless_ready(exam)
     drawn: list[int] = []
     for ability in Ability.values:
         pool = list(exam.questions.filter(ability=ability, active=True)
                     .values_list("pk", flat=True))
-        if len(pool) < exam.questions_per_ability:
-            raise AttemptRefused("The exam's question pool is too small; ask a manager.")
         drawn.extend(_draw.sample(pool, exam.questions_per_ability))
     _draw.shuffle(drawn)
     try:
@@ -103,10 +136,12 @@ def attempt_start(*, user: AbstractBaseUser, kind: str) -> ExamAttempt:
 
 
 def _lock_own_attempt(user: AbstractBaseUser, attempt_id: int) -> ExamAttempt:
-    attempt = (ExamAttempt.objects.select_for_update().select_related("exam")
+    # Only the attempt's row: locking its exam too would queue every candidate of that exam,
+    # and every new question for it, behind each answer.
+    attempt = (ExamAttempt.objects.select_for_update(of=("self",)).select_related("exam")
                .filter(pk=attempt_id, user=user).first())
     if attempt is None:
-        raise WorkforceInvalid(f"You have no exam attempt {attempt_id}.")
+        raise AttemptNotFound(f"You have no exam attempt {attempt_id}.")
     return attempt
 
 
@@ -124,23 +159,40 @@ def _valid_response(question: Question, response: Any) -> list:
     return sorted(set(response))
 
 
-@transaction.atomic(durable=True)
 def attempt_answer(*, user: AbstractBaseUser, attempt_id: int, question_id: int,
                    response: Any) -> AttemptAnswer:
     """Save (or change) an answer while the attempt is open and within its time.
 
+    An answer after the time limit grades the attempt with the answers given before it; the
+    grade is committed, then the answer is refused.
+
+    :raises AttemptNotFound: if the user has no such attempt.
     :raises AttemptRefused: after the time limit or once submitted.
+    :raises WorkforceInvalid: for a question outside the attempt or a malformed answer.
     """
+    answer = _answer_or_grade(user=user, attempt_id=attempt_id, question_id=question_id,
+                              response=response)
+    if answer is None:
+        raise AttemptRefused("Time is up: the attempt was graded with the answers given "
+                             "before the limit.")
+    return answer
+
+
+@transaction.atomic(durable=True)
+def _answer_or_grade(*, user: AbstractBaseUser, attempt_id: int, question_id: int,
+                     response: Any) -> AttemptAnswer | None:
+    """Save the answer, or grade an overdue attempt and return None: raising here would roll
+    the grade back with the rest of the transaction."""
     attempt = _lock_own_attempt(user, attempt_id)
     if attempt.status != ExamAttempt.Status.IN_PROGRESS:
         raise AttemptRefused("This attempt is submitted; answers can no longer change.")
     now = timezone.now()
     if now > attempt.deadline_at:
         _grade(attempt, at=attempt.deadline_at)
-        raise AttemptRefused("Time is up: the attempt was graded with the answers given "
-                             "before the limit.")
+        return None
     if question_id not in attempt.question_ids:
-        raise WorkforceInvalid("That question is not part of this attempt.")
+        raise WorkforceInvalid("That question is not part of this attempt.",
+                               detail={"question": ["Not a question of this attempt."]})
     question = Question.objects.get(pk=question_id)
     answer, _ = AttemptAnswer.objects.update_or_create(
         attempt=attempt, question=question,
@@ -184,10 +236,12 @@ def _grade(attempt: ExamAttempt, *, at) -> ExamAttempt:
         ability_scores[ability] = {"score": str(percent), "pass_mark": mark,
                                    "passed": percent >= mark, "questions": len(scores)}
     all_scores = [s for scores in per_ability.values() for s in scores]
-    overall = _percent(sum(all_scores, Decimal(0)) / len(all_scores))
+    # An attempt drawn from an exam that drew no questions holds none: it fails, never passes.
+    overall = _percent(sum(all_scores, Decimal(0)) / len(all_scores)) if all_scores \
+        else Decimal(0)
     attempt.ability_scores = ability_scores
     attempt.overall_score = overall
-    attempt.passed = (overall >= exam.overall_pass_mark
+    attempt.passed = (bool(all_scores) and overall >= exam.overall_pass_mark
                       and all(entry["passed"] for entry in ability_scores.values()))
     attempt.submitted_at = at
     attempt.status = ExamAttempt.Status.GRADED
@@ -204,7 +258,10 @@ def _grade(attempt: ExamAttempt, *, at) -> ExamAttempt:
 
 @transaction.atomic(durable=True)
 def attempt_submit(*, user: AbstractBaseUser, attempt_id: int) -> ExamAttempt:
-    """Submit and grade; a late submission is graded as submitted at the time limit."""
+    """Submit and grade; a late submission is graded as submitted at the time limit.
+
+    :raises AttemptNotFound: if the user has no such attempt.
+    """
     attempt = _lock_own_attempt(user, attempt_id)
     if attempt.status != ExamAttempt.Status.IN_PROGRESS:
         return attempt
@@ -218,8 +275,8 @@ def attempt_grade_if_due(attempt: ExamAttempt) -> bool:
     if timezone.now() <= attempt.deadline_at:
         return False
     with transaction.atomic():
-        locked = ExamAttempt.objects.select_for_update().select_related("exam").get(
-            pk=attempt.pk)
+        locked = (ExamAttempt.objects.select_for_update(of=("self",)).select_related("exam")
+                  .get(pk=attempt.pk))
         if locked.status == ExamAttempt.Status.IN_PROGRESS:
             _grade(locked, at=locked.deadline_at)
     attempt.refresh_from_db()

@@ -5,10 +5,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import ApplicationError, NotFound
 
 from ..models import Course, Module, ModuleProgress, TrainingRecord
 from .credentials import retraining_completed
+from .setup import CourseNotFound
 
 
 class TrainingOutOfOrder(ApplicationError):
@@ -16,11 +17,21 @@ class TrainingOutOfOrder(ApplicationError):
     http_status = 409
 
 
+class ModuleNotFound(NotFound):
+    code = "module_not_found"
+
+
 @transaction.atomic(durable=True)
 def training_start(*, user: AbstractBaseUser, course_id: int) -> TrainingRecord:
-    """Start (or resume) reading a course; a finished course is started afresh."""
+    """Start (or resume) reading a course; a finished course is started afresh.
+
+    :raises CourseNotFound: if there is no such course.
+    :raises TrainingOutOfOrder: if the course has no modules.
+    """
     course = Course.objects.filter(pk=course_id).first()
-    if course is None or not course.modules.exists():
+    if course is None:
+        raise CourseNotFound(f"There is no course {course_id}.")
+    if not course.modules.exists():
         raise TrainingOutOfOrder(f"Course {course_id} has no modules to read.")
     record = TrainingRecord.objects.select_for_update().filter(
         user=user, course=course, completed_at__isnull=True).first()
@@ -31,6 +42,13 @@ def training_start(*, user: AbstractBaseUser, course_id: int) -> TrainingRecord:
         record_event(actor=user, action="training.started", target=record,
                      data={"course_id": course.pk, "course_version": course.version})
     return record
+
+
+def _module(module_id: int) -> Module:
+    module = Module.objects.select_related("course").filter(pk=module_id).first()
+    if module is None:
+        raise ModuleNotFound(f"There is no module {module_id}.")
+    return module
 
 
 def _open_record(user: AbstractBaseUser, module: Module) -> TrainingRecord:
@@ -48,8 +66,12 @@ def _open_record(user: AbstractBaseUser, module: Module) -> TrainingRecord:
 
 @transaction.atomic(durable=True)
 def training_open_module(*, user: AbstractBaseUser, module_id: int) -> ModuleProgress:
-    """Record that the worker opened a module; the clock for it starts now."""
-    module = Module.objects.select_related("course").get(pk=module_id)
+    """Record that the worker opened a module; the clock for it starts now.
+
+    :raises ModuleNotFound: if there is no such module.
+    :raises TrainingOutOfOrder: before the course is started or an earlier module confirmed.
+    """
+    module = _module(module_id)
     record = _open_record(user, module)
     progress, _ = ModuleProgress.objects.get_or_create(
         record=record, module=module, defaults={"opened_at": timezone.now()})
@@ -58,8 +80,12 @@ def training_open_module(*, user: AbstractBaseUser, module_id: int) -> ModulePro
 
 @transaction.atomic(durable=True)
 def training_confirm_module(*, user: AbstractBaseUser, module_id: int) -> ModuleProgress:
-    """Confirm a module as read, timing it on the server; the last one completes the course."""
-    module = Module.objects.select_related("course").get(pk=module_id)
+    """Confirm a module as read, timing it on the server; the last one completes the course.
+
+    :raises ModuleNotFound: if there is no such module.
+    :raises TrainingOutOfOrder: before the module is opened or an earlier one confirmed.
+    """
+    module = _module(module_id)
     record = _open_record(user, module)
     progress = ModuleProgress.objects.select_for_update().filter(record=record,
                                                                  module=module).first()

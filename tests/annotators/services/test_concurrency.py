@@ -2,11 +2,24 @@ import itertools
 
 import pytest
 
-from annotators.models import Credential, ExamAttempt, Role
-from annotators.services import attempt_start, credential_revoke, credential_suspend
+from annotators.models import Credential, Exam, ExamAttempt, Role
+from annotators.selectors import attempt_questions
+from annotators.services import (
+    attempt_answer,
+    attempt_start,
+    credential_revoke,
+    credential_suspend,
+)
 from tests.conftest import make_person
-from tests.rules.services.test_concurrency import run_together
-from tests.workforce import KIND, build_course, build_exam, complete_training, take_exam
+from tests.rules.services.test_concurrency import is_locked_while, run_together
+from tests.workforce import (
+    KIND,
+    build_course,
+    build_exam,
+    complete_training,
+    right_answer,
+    take_exam,
+)
 
 pytestmark = [pytest.mark.postgres,
               pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -50,3 +63,23 @@ class TestConcurrentCredentialChanges:
         assert ExamAttempt.objects.filter(user=worker).count() == 1
         assert {o.pk for o in outcomes if isinstance(o, ExamAttempt)} <= set(
             ExamAttempt.objects.values_list("pk", flat=True))
+
+
+class TestLockScope:
+    @pytest.mark.parametrize(("probe", "expected"), [("exam", False), ("attempt", True)])
+    def test_an_answer_locks_its_attempt_and_not_the_exam(self, monkeypatch, probe, expected):
+        _, _, worker = set_up()
+        attempt = attempt_start(user=worker, kind=KIND)
+        question = attempt_questions(attempt)[0][0]
+        rows = {"exam": lambda: Exam.objects.select_for_update(nowait=True).get(
+                    pk=attempt.exam_id),
+                "attempt": lambda: ExamAttempt.objects.select_for_update(nowait=True).get(
+                    pk=attempt.pk)}
+
+        locked = is_locked_while(
+            lambda: attempt_answer(user=worker, attempt_id=attempt.pk,
+                                   question_id=question.pk, response=right_answer(question)),
+            monkeypatch, "annotators.services.exams._valid_response", rows[probe])
+
+        assert locked is expected
+        assert attempt.answers.filter(question=question).exists()

@@ -5,11 +5,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
-from annotators.models import Assignment, Credential, CredentialPolicy, Question
+from annotators.models import Assignment, Credential, CredentialPolicy, Exam, Question
 from annotators.selectors import attempt_questions
 from annotators.services import attempt_start, credential_suspend
-from tests.workforce import KIND, complete_training, right_answer
+from tests.workforce import KIND, build_exam, complete_training, right_answer
 
 pytestmark = pytest.mark.django_db
 
@@ -249,3 +250,115 @@ class TestSampleImages:
         assert served["X-Content-Type-Options"] == "nosniff"
         assert "sandbox" in served["Content-Security-Policy"]
         assert refused.status_code == 404
+
+
+EXAM_FORM = {"title": "Review exam", "time_limit_minutes": 20, "questions_per_ability": 1,
+             "pass_mark_understanding_rules": 70, "pass_mark_using_tools": 70,
+             "pass_mark_identifying_risks": 70, "pass_mark_data_security": 70,
+             "overall_pass_mark": 80}
+
+
+class TestExamEditor:
+    def test_a_pass_mark_below_the_floor_is_refused_beside_its_field(self, manager_client):
+        response = manager_client.post(reverse("workforce:exam-list"),
+                                       {**EXAM_FORM, "pass_mark_identifying_risks": 30})
+
+        assert response.status_code == 200
+        assert response.context["form"].errors == {"pass_mark_identifying_risks": [
+            "A pass mark below 60% lets people pass knowing too little; set 60 or more."]}
+        assert "set 60 or more" in response.content.decode()
+        assert not Exam.objects.filter(title="Review exam").exists()
+
+    def test_a_lower_floor_set_by_the_provider_allows_less(self, manager_client, settings):
+        settings.EXAM_PASS_MARK_FLOOR = 25
+
+        response = manager_client.post(reverse("workforce:exam-list"),
+                                       {**EXAM_FORM, "pass_mark_identifying_risks": 30})
+
+        assert response.status_code == 302
+        assert Exam.objects.get(title="Review exam").pass_mark_identifying_risks == 30
+
+    @pytest.mark.parametrize(("field", "value"), [
+        ("questions_per_ability", 0), ("questions_per_ability", 51),
+        ("time_limit_minutes", 4), ("time_limit_minutes", 241)])
+    def test_settings_out_of_bounds_are_refused_beside_their_field(self, manager_client,
+                                                                   field, value):
+        response = manager_client.post(reverse("workforce:exam-list"),
+                                       {**EXAM_FORM, field: value})
+
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {field}
+        assert not Exam.objects.filter(title="Review exam").exists()
+
+    def test_the_exam_pages_show_what_the_pool_lacks(self, manager_client, manager):
+        exam = build_exam(manager, title="Short exam", per_ability=4)
+        sentence = ("Exam 'Short exam' has 3 active questions for identifying safety risks "
+                    "but draws 4; add 1 more before using it.")
+
+        listing = manager_client.get(reverse("workforce:exam-list")).content.decode()
+        detail = manager_client.get(reverse("workforce:exam-edit", args=[exam.pk])) \
+            .content.decode()
+
+        assert escape(sentence) in listing
+        assert escape(sentence) in detail
+
+
+class TestPolicyEditor:
+    def post(self, client, **changes):
+        return client.post(reverse("workforce:policy-edit", args=[KIND]),
+                           {**TestManagerPages.policy_numbers(), **changes})
+
+    @pytest.mark.parametrize(("field", "value"), [
+        ("validity_days", 29), ("validity_days", 1096), ("retraining_interval_days", 6),
+        ("grace_days", 61), ("max_attempts", 11), ("cooldown_hours", 721),
+        ("revocation_wait_days", 366)])
+    def test_a_value_out_of_bounds_is_refused_beside_its_field(self, manager_client,
+                                                               workforce, field, value):
+        response = self.post(manager_client, course=workforce["course"].pk,
+                             exam=workforce["exam"].pk, **{field: value})
+
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {field}
+        assert getattr(CredentialPolicy.objects.get(kind=KIND), field) != value
+
+    def test_an_expiry_notice_longer_than_the_validity_is_refused_beside_it(
+            self, manager_client, workforce):
+        response = self.post(manager_client, course=workforce["course"].pk,
+                             exam=workforce["exam"].pk, validity_days=60,
+                             retraining_interval_days=60, reassessment_interval_days=60,
+                             expiry_notice_days=90)
+
+        assert response.status_code == 200
+        assert response.context["form"].errors == {"expiry_notice_days": [
+            "A notice 90 days ahead would come before the credential is issued (it is valid "
+            "for 60 days); set 60 days or fewer."]}
+        assert CredentialPolicy.objects.get(kind=KIND).validity_days == 365
+
+    def test_an_exam_short_of_questions_is_refused_beside_the_exam(self, manager_client,
+                                                                   manager, workforce):
+        short = build_exam(manager, title="Short exam", per_ability=5, pool=3)
+
+        response = self.post(manager_client, course=workforce["course"].pk, exam=short.pk)
+
+        assert response.status_code == 200
+        errors = response.context["form"].errors
+        assert list(errors) == ["exam"]
+        assert ("Exam 'Short exam' has 3 active questions for using the annotation tools but "
+                "draws 5; add 2 more before using it.") in errors["exam"]
+        assert CredentialPolicy.objects.get(kind=KIND).exam == workforce["exam"]
+
+
+class TestExamStartPage:
+    def test_an_exam_short_of_questions_is_explained_to_the_worker(self, client, annotator,
+                                                                   workforce):
+        workforce["exam"].questions.filter(ability="using_tools").update(active=False)
+        complete_training(annotator, workforce["course"])
+        client.force_login(annotator)
+
+        response = client.post(reverse("workforce:exam-start", args=[KIND]), follow=True)
+
+        html = response.content.decode()
+        assert response.redirect_chain[-1][0] == reverse("workforce:mine")
+        assert "has 0 active questions for using the annotation tools but draws 2" in html
+        assert "Ask a manager to add questions." in html
+        assert not annotator.exam_attempts.exists()

@@ -140,6 +140,41 @@ class TestRuleVersionApi:
         assert response.status_code == 400
         assert {"target_accuracy", "aql"} <= set(response.json()["detail"])
 
+    @pytest.mark.parametrize(("field", "value"), [
+        ("target_accuracy", "0.3"), ("target_accuracy", "1.2"), ("sample_rate", "0"),
+        ("sample_minimum", 0), ("expected_seconds_per_item", 0),
+        ("expected_seconds_per_item", 86401)])
+    def test_patch_refuses_a_quality_indicator_out_of_bounds(self, manager_client,
+                                                             functional_draft, field, value):
+        before = getattr(RuleVersion.objects.get(pk=functional_draft.pk), field)
+
+        response = manager_client.patch(url("rule-version-detail", functional_draft.pk),
+                                        {field: value}, content_type="application/json")
+
+        assert response.status_code == 400
+        assert set(response.json()["detail"]) == {field}
+        assert getattr(RuleVersion.objects.get(pk=functional_draft.pk), field) == before
+
+    def test_patch_refuses_a_minimum_time_above_the_expected_time(self, manager_client,
+                                                                   functional_draft):
+        response = manager_client.patch(url("rule-version-detail", functional_draft.pk),
+                                        {"expected_seconds_per_item": 10},
+                                        content_type="application/json")
+
+        assert response.status_code == 400
+        assert response.json()["detail"] == {"minimum_seconds_per_item": [
+            "The minimum time (20 s) is above the expected time (10 s) per item; lower it, or "
+            "raise the expected time."]}
+        assert RuleVersion.objects.get(pk=functional_draft.pk).expected_seconds_per_item == 120
+
+    def test_patch_of_an_unknown_version_is_404_with_the_error_body(self, manager_client):
+        response = manager_client.patch(url("rule-version-detail", 987654),
+                                        {"objectives": "x"}, content_type="application/json")
+
+        assert response.status_code == 404
+        assert set(response.json()) == {"code", "message", "detail"}
+        assert not RuleVersion.objects.filter(pk=987654).exists()
+
     def test_put_writes_a_risk_rule(self, manager_client, manager):
         from tests.rules.conftest import make_safety_draft
 
@@ -152,12 +187,15 @@ class TestRuleVersionApi:
         assert response.status_code == 200
         assert draft.risk_rules.get(category__code="A.2.f").definition == "Age bias."
 
-    def test_put_refuses_an_unknown_code(self, manager_client, safety_draft):
+    def test_put_answers_404_for_an_unknown_code(self, manager_client, safety_draft):
         response = manager_client.put(url("risk-rule", safety_draft.pk, "A.7.a"),
                                       {"definition": "x"}, content_type="application/json")
 
-        assert response.status_code == 400
+        assert response.status_code == 404
+        assert response.json()["code"] == "risk_category_not_found"
         assert "A.1.a to A.5.b" in response.json()["message"]
+        assert response.json()["detail"] == {}
+        assert not safety_draft.risk_rules.filter(definition="x").exists()
 
 
 class TestLifecycleApi:

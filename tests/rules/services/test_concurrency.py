@@ -1,15 +1,16 @@
 import threading
 
 import pytest
-from django.db import connections
+from django.db import DatabaseError, connections, transaction
 
 from annotators.models import Role
-from rules.models import RuleVersion
+from rules.models import RuleSet, RuleVersion
 from rules.services import (
     DraftAlreadyExists,
     RuleVersionWrongState,
     rule_version_new_draft,
     rule_version_publish,
+    rule_version_update,
 )
 from tests.conftest import make_person
 from tests.rules.conftest import make_functional_draft
@@ -38,6 +39,72 @@ def run_together(*jobs) -> list:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def is_locked_while(job, monkeypatch, target: str, probe) -> bool:
+    """Run ``job`` in a thread, pause it inside its transaction where it calls ``target``
+    (a "module.function" path), and say whether ``probe`` then finds its row locked."""
+    module_path, name = target.rsplit(".", 1)
+    module = __import__(module_path, fromlist=[name])
+    real = getattr(module, name)
+    inside, release = threading.Event(), threading.Event()
+
+    def paused(*args, **kwargs):
+        inside.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, paused)
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(job())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        assert inside.wait(10), f"{target} was never reached"
+        try:
+            with transaction.atomic():
+                probe()
+        except DatabaseError:
+            return True
+        return False
+    finally:
+        release.set()
+        thread.join()
+        assert outcome, "the job failed"
+
+
+class TestLockScope:
+    def test_editing_a_draft_leaves_its_rule_set_free(self, monkeypatch):
+        manager = make_person("mgr.lock", Role.MANAGER)
+        draft = make_functional_draft(manager)
+
+        locked = is_locked_while(
+            lambda: rule_version_update(actor=manager, version_id=draft.pk,
+                                        changes={"objectives": "Edited."}),
+            monkeypatch, "rules.services._apply",
+            lambda: RuleSet.objects.select_for_update(nowait=True).get(pk=draft.rule_set_id))
+
+        assert locked is False
+        assert RuleVersion.objects.get(pk=draft.pk).objectives == "Edited."
+
+    def test_editing_a_draft_locks_the_draft(self, monkeypatch):
+        manager = make_person("mgr.lock", Role.MANAGER)
+        draft = make_functional_draft(manager)
+
+        locked = is_locked_while(
+            lambda: rule_version_update(actor=manager, version_id=draft.pk,
+                                        changes={"objectives": "Edited."}),
+            monkeypatch, "rules.services._apply",
+            lambda: RuleVersion.objects.select_for_update(nowait=True).get(pk=draft.pk))
+
+        assert locked is True
+        assert RuleVersion.objects.get(pk=draft.pk).objectives == "Edited."
 
 
 class TestConcurrentPublishing:

@@ -98,9 +98,10 @@ class TestPublishSafety:
         assert "A.1.a, A.2.b" in gaps[-1]
 
     def test_refuses_minimum_time_above_expected(self, manager):
-        draft = make_safety_draft(manager, fields={**SAFETY_FIELDS,
-                                                   "minimum_seconds_per_item": 100,
-                                                   "expected_seconds_per_item": 60})
+        draft = make_safety_draft(manager)
+        # Editing refuses these times now; a draft saved before that still carries them.
+        RuleVersion.objects.filter(pk=draft.pk).update(minimum_seconds_per_item=100,
+                                                       expected_seconds_per_item=60)
 
         with pytest.raises(RuleVersionIncomplete, match="1 gap") as error:
             rule_version_publish(actor=manager, version_id=draft.pk)

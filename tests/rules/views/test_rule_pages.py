@@ -112,6 +112,43 @@ class TestDraftEditor:
         assert RuleVersion.objects.get(pk=functional_draft.pk).objectives == \
             "Edited in the browser."
 
+    @staticmethod
+    def editor_data(client, url) -> dict:
+        form = client.get(url).context["form"]
+        data = {name: form[name].value() if form[name].value() is not None else ""
+                for name in form.fields}
+        data["label_spec"] = json.dumps(form["label_spec"].value())
+        return data
+
+    @pytest.mark.parametrize(("field", "value"), [
+        ("target_accuracy", "0.45"), ("sample_rate", "0.0005"), ("sample_minimum", "0"),
+        ("expected_seconds_per_item", "0"), ("expected_seconds_per_item", "86401")])
+    def test_a_quality_indicator_out_of_bounds_is_refused_beside_it(
+            self, manager_client, functional_draft, field, value):
+        url = reverse("rules:rule-version-edit", args=[functional_draft.pk])
+        before = getattr(RuleVersion.objects.get(pk=functional_draft.pk), field)
+
+        response = manager_client.post(url, {**self.editor_data(manager_client, url),
+                                             field: value})
+
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {field}
+        assert getattr(RuleVersion.objects.get(pk=functional_draft.pk), field) == before
+
+    def test_a_minimum_time_above_the_expected_time_is_refused_beside_it(self, manager_client,
+                                                                         functional_draft):
+        url = reverse("rules:rule-version-edit", args=[functional_draft.pk])
+
+        response = manager_client.post(url, {**self.editor_data(manager_client, url),
+                                             "minimum_seconds_per_item": "300"})
+
+        assert response.status_code == 200
+        assert response.context["form"].errors == {"minimum_seconds_per_item": [
+            "The minimum time (300 s) is above the expected time (120 s) per item; lower it, "
+            "or raise the expected time."]}
+        assert "lower it, or raise the expected time" in response.content.decode()
+        assert RuleVersion.objects.get(pk=functional_draft.pk).minimum_seconds_per_item == 20
+
     def test_bad_json_in_the_label_specification_is_explained(self, manager_client,
                                                               functional_draft):
         url = reverse("rules:rule-version-edit", args=[functional_draft.pk])
