@@ -50,7 +50,7 @@ def manager_rules_and_course(name: str):
         question_add(actor=manager, exam_id=exam.pk, ability=ability, kind="single",
                      prompt="Pick the first.", options=["yes", "no"], key=[0])
     policy_update(actor=manager, kind=KIND, changes={"course": course, "exam": exam,
-                                                     "cooldown_hours": 0, "max_attempts": 99})
+                                                     "cooldown_hours": 0, "max_attempts": 10})
     return manager, version, course
 
 

@@ -2,14 +2,10 @@
 and safety approvals waiting, an escalated safety label, and an annotator suspended by a
 quality signal, with its evidence. Everything goes through the services."""
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from annotation.models import Batch, FunctionalLabel, Task
-from annotation.services import lease_next, lease_submit
-from annotation.services.rework import batches_mark_submitted
 from annotators.models import CredentialKind
 from review.models import QualitySignal, SampleCheck
 from review.services import (
@@ -21,11 +17,10 @@ from review.services import (
     safety_label_reject,
     sample_check_next,
     sample_check_record,
-    sample_draw,
 )
 
 from .demo_rules import FUNCTIONAL_NAME
-from .demo_tasks import SAFETY_TASK, _join, _task, _texts_functional
+from .demo_tasks import SAFETY_TASK, _join, _task, _texts_functional, label_in_time
 from .demo_workforce import _train_and_pass
 
 REVIEW_TASK = "Rank answers on everyday topics"
@@ -37,17 +32,16 @@ SLOPPY = {"payload": {"ranking": ["Answer C", "Answer B", "Answer A"], "best_qua
 
 
 def _label_batch(task: Task, people: list, batch: Batch) -> None:
-    """Label every item of one batch, the people taking turns."""
+    """Label every item of one batch, the people taking turns; its last label draws its
+    sample at once."""
     turn = 0
     while FunctionalLabel.objects.filter(item__batch=batch, superseded_at=None).count() < \
             batch.items.count():
         person = people[turn % len(people)]
         turn += 1
-        lease = lease_next(user=person, task_id=task.pk)
-        if lease is None:
+        if not label_in_time(person, task, SLOPPY if person.username == "annotator.ma"
+                             else GOOD):
             break
-        label = SLOPPY if person.username == "annotator.ma" else GOOD
-        lease_submit(user=person, lease_id=lease.pk, client_id=uuid.uuid4(), label=label)
 
 
 def _check(reviewer, task: Task, *, limit: int, illegal: bool = False) -> None:
@@ -77,9 +71,8 @@ def seed_review(*, manager: AbstractBaseUser) -> list[str]:
         _train_and_pass(ma, CredentialKind.FUNCTIONAL_ANNOTATE)
     quality_policy_update(actor=manager, kind=CredentialKind.FUNCTIONAL_ANNOTATE,
                           changes={"minimum_checks": 8})
-    # Labels in the demo come in at once, so the task asks no minimum time per item.
     task = _task(manager, REVIEW_TASK, FUNCTIONAL_NAME, _texts_functional(180)[::-1],
-                 batch_size=30, minimum_seconds_per_item=0)
+                 batch_size=30)
     for person in (chen, ma):
         _join(manager, task, person, "annotate")
     _join(manager, task, sun, "review")
@@ -87,9 +80,6 @@ def seed_review(*, manager: AbstractBaseUser) -> list[str]:
     for batch, labellers in zip(batches[:4], ([chen, ma], [chen], [chen, ma], [chen, ma]),
                                 strict=True):
         _label_batch(task, labellers, batch)
-    batches_mark_submitted(on_submitted=lambda batch_id: None)
-    for batch in batches[:4]:
-        sample_draw(batch_id=batch.pk, seed=20261128 + batch.number)
     # Batch 1 invalidated, batch 2 accepted, batch 3 sent back, batch 4 half checked.
     for batch, illegal in ((batches[0], True), (batches[1], False), (batches[2], False)):
         _check(sun, task, limit=SampleCheck.objects.filter(sample__batch=batch).count(),
@@ -97,14 +87,12 @@ def seed_review(*, manager: AbstractBaseUser) -> list[str]:
     _check(sun, task, limit=2)
     signal = quality_evaluate(user_id=ma.pk, kind=CredentialKind.FUNCTIONAL_ANNOTATE) or \
         QualitySignal.objects.filter(user=ma).first()
-    # Batch 5 complete and waiting for its sample; a few labels of the batch sent back.
+    # Batch 5 labelled and sampled at once; a few labels of the batch sent back made again,
+    # ma's failed items by chen.
     _label_batch(task, [chen], batches[4])
-    batches_mark_submitted(on_submitted=lambda batch_id: None)
     for _ in range(8):
-        lease = lease_next(user=chen, task_id=task.pk)
-        if lease is None:
+        if not label_in_time(chen, task, GOOD):
             break
-        lease_submit(user=chen, lease_id=lease.pk, client_id=uuid.uuid4(), label=GOOD)
     # A draft task: its batches are open.
     _task(manager, NEXT_TASK, FUNCTIONAL_NAME, _texts_functional(40)[1::2], batch_size=20,
           activate=False)

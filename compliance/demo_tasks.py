@@ -21,6 +21,7 @@ from annotation.services import (
 from rules.models import RuleVersion
 from rules.services import rule_version_acknowledge
 
+from .demo_clock import CLOCK
 from .demo_rules import FUNCTIONAL_NAME, SAFETY_NAME
 
 SAFETY_TASK = "Screen chatbot answers for safety risks"
@@ -71,12 +72,22 @@ def _join(manager, task: Task, user, function: str) -> None:
     rule_version_acknowledge(actor=user, version_id=task.rule_version_id)
 
 
+def label_in_time(user, task: Task, label: dict) -> bool:
+    """One label at a human pace: the person reads the item for about the expected time.
+    False when nothing is left for them."""
+    lease = lease_next(user=user, task_id=task.pk)
+    if lease is None:
+        return False
+    CLOCK.spend(max(task.minimum_seconds_per_item + 1, task.expected_seconds_per_item // 2))
+    lease_submit(user=user, lease_id=lease.pk, client_id=uuid.uuid4(), label=label)
+    CLOCK.spend(5)
+    return True
+
+
 def _label(user, task: Task, count: int, label: dict) -> None:
     for _ in range(count):
-        lease = lease_next(user=user, task_id=task.pk)
-        if lease is None:
+        if not label_in_time(user, task, label):
             return
-        lease_submit(user=user, lease_id=lease.pk, client_id=uuid.uuid4(), label=label)
 
 
 def seed_tasks(*, manager: AbstractBaseUser) -> list[str]:

@@ -1,8 +1,11 @@
 """Demo workforce for seed_demo: a course per track, an exam per credential kind, and people
 holding credentials in every state. Everything goes through the workforce services."""
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils import timezone
 
 from annotators.models import Ability, Course, CredentialKind, CredentialPolicy, Exam, Topic
 from annotators.selectors import attempt_questions
@@ -22,6 +25,8 @@ from annotators.services import (
     training_start,
     workforce_sweep,
 )
+
+from .demo_clock import as_of
 
 COURSES = {
     "functional": "Functional annotation and review: the essentials",
@@ -175,6 +180,10 @@ def _train_and_pass(user: AbstractBaseUser, kind: str) -> None:
     attempt_submit(user=user, attempt_id=attempt.pk)
 
 
+SHORT_VALIDITY = {"validity_days": 30, "retraining_interval_days": 30,
+                  "reassessment_interval_days": 30, "expiry_notice_days": 30}
+
+
 def seed_workforce(*, manager: AbstractBaseUser) -> list[str]:
     """Create what is missing; return lines describing what exists."""
     for kind in CredentialKind:
@@ -199,13 +208,18 @@ def seed_workforce(*, manager: AbstractBaseUser) -> list[str]:
     ]
     for username, kind in plan:
         if username == "annotator.wang":
-            # Issued with a short validity, so the table shows one expiring soon.
-            policy_update(actor=manager, kind=kind, changes={"validity_days": 20})
-        if username == "reviewer.zhou":
-            # Issued with no validity left, so the sweep expires it: the expired state.
-            policy_update(actor=manager, kind=kind, changes={"validity_days": 0})
-        _train_and_pass(users[username], kind)
-        policy_update(actor=manager, kind=kind, changes={"validity_days": 365})
+            # Issued with the shortest validity, so the table shows one expiring soon.
+            policy = CredentialPolicy.objects.get(kind=kind)
+            usual = {name: getattr(policy, name) for name in SHORT_VALIDITY}
+            policy_update(actor=manager, kind=kind, changes=SHORT_VALIDITY)
+            _train_and_pass(users[username], kind)
+            policy_update(actor=manager, kind=kind, changes=usual)
+        elif username == "reviewer.zhou":
+            # Trained and examined a year and a half ago, so the sweep expires it.
+            with as_of(timezone.now() - timedelta(days=550)):
+                _train_and_pass(users[username], kind)
+        else:
+            _train_and_pass(users[username], kind)
     workforce_sweep()
     credential_suspend(actor=manager, credential_id=users["annotator.zhao"].credentials.get().pk,
                        reason="Labels under review after a complaint.")

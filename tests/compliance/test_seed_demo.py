@@ -92,15 +92,18 @@ class TestSeedDemoTasks:
         assert FunctionalLabel.objects.exists()
         assert SafetyLabel.objects.exists()
 
+    # Committed as in make run: each batch's last label draws its sample once it commits.
+    @pytest.mark.django_db(databases=["default", "safety"], transaction=True)
     def test_review_has_batches_in_every_state_and_work_waiting(self):
-        from annotation.models import Batch
+        from annotation.models import Batch, FunctionalLabel
         from review.models import BatchDecision, QualitySignal, SampleCheck
         from safety_labels.models import SafetyLabel
 
         call_command("seed_demo")
 
         assert set(Batch.objects.values_list("state", flat=True)) >= {
-            "open", "annotating", "submitted", "in_review", "accepted", "invalidated"}
+            "open", "annotating", "in_review", "accepted", "invalidated"}
+        assert not FunctionalLabel.objects.filter(too_fast=True).exists()
         assert set(BatchDecision.objects.values_list("outcome", flat=True)) == {
             "accepted", "rework", "invalidated"}
         assert SampleCheck.objects.filter(verdict="").exists()

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotators.models import Role
 from annotators.services import person_create
+from compliance.demo_clock import CLOCK
 from compliance.demo_review import seed_review
 from compliance.demo_rules import seed_rules
 from compliance.demo_tasks import seed_tasks
@@ -42,6 +43,15 @@ class Command(BaseCommand):
                 "Refusing to create demo accounts on a server that answers to "
                 f"{', '.join(sorted(public_hosts))}: their password is published. Pass "
                 "--allow-production if you really mean it.")
+        with CLOCK.running():
+            rows, lines = self._seed()
+        self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD})")
+        for role_label, username, state in rows:
+            self.stdout.write(f"  {role_label:<10} {username:<16} {state}")
+        for line in lines:
+            self.stdout.write(line)
+
+    def _seed(self) -> tuple[list[tuple[str, str, str]], list[str]]:
         user_model = get_user_model()
         rows = []
         for username, full_name, role in PEOPLE:
@@ -54,11 +64,5 @@ class Command(BaseCommand):
             rows.append((role.label, username, state))
 
         manager = user_model.objects.get(username=PEOPLE[0][0])
-        rule_lines = (seed_rules(manager=manager) + seed_workforce(manager=manager)
+        return rows, (seed_rules(manager=manager) + seed_workforce(manager=manager)
                       + seed_tasks(manager=manager) + seed_review(manager=manager))
-
-        self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD})")
-        for role_label, username, state in rows:
-            self.stdout.write(f"  {role_label:<10} {username:<16} {state}")
-        for line in rule_lines:
-            self.stdout.write(line)
