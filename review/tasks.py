@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
-from .services.approvals import safety_decisions_reconcile
+from .services.approvals import safety_approvals_withdraw_for, safety_decisions_reconcile
 from .services.checks import recheck_queue
 from .services.exports import exports_resume_stale
 
@@ -42,3 +42,8 @@ def reconcile_safety_decisions() -> int:
 @shared_task
 def resume_stale_exports() -> int:
     return len(exports_resume_stale())
+
+
+@shared_task
+def withdraw_approvals(*, reviewer_id: int, reason: str) -> int:
+    return safety_approvals_withdraw_for(reviewer_id=reviewer_id, reason=reason)

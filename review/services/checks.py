@@ -117,7 +117,7 @@ def valid_verdict(verdict: str, note: str, risk_codes: list) -> tuple[str, str, 
         if not illegal:
             # A.5 is inaccurate or unreliable content, not illegal content.
             verdict = SampleCheck.Verdict.INACCURATE
-            note = note or f"Inaccurate or unreliable content ({', '.join(codes)})."
+            note = note or "Inaccurate or unreliable content (A.5), not illegal content."
     elif verdict == SampleCheck.Verdict.INACCURATE:
         if illegal:
             raise ReviewInvalid(f"{', '.join(illegal)} name illegal or unhealthy content; "

@@ -4,8 +4,13 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from annotation.models import Membership, Task
 from annotation.selectors import membership_fitness
+from annotation.services.tasks import TaskNotFound
 from annotators.models import Credential
 from config.errors import ApplicationError, NotFound
+
+__all__ = ["ExportNotAllowed", "NotAReviewer", "ReviewConflict", "ReviewInvalid",
+           "ReviewRefused", "TaskNotFound", "check_reviewer", "review_credential",
+           "task_for_review"]
 
 
 class NotAReviewer(NotFound):
@@ -32,10 +37,6 @@ class ReviewInvalid(ApplicationError):
 class ExportNotAllowed(ApplicationError):
     code = "export_not_allowed"
     http_status = 403
-
-
-class TaskNotFound(NotFound):
-    code = "task_not_found"
 
 
 def check_reviewer(*, user: AbstractBaseUser, task: Task) -> None:

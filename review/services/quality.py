@@ -5,6 +5,7 @@ pending retraining and returns the person's unreviewed work to the pool."""
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from annotators.models import Credential, CredentialKind
 from annotators.selectors import has_active_credential
 from annotators.services import credential_qs_select_for_update, report_quality_failure
 from audit.services import record_event
+from config.errors import NotFound
 from safety_labels.models import SafetyLabel
 from safety_labels.services import safety_labels_withdraw
 
@@ -104,19 +106,29 @@ def safety_work_return(*, user_id: int) -> int:
     return len(lease_ids)
 
 
+class QualityPolicyNotFound(NotFound):
+    code = "quality_policy_not_found"
+
+
 POLICY_FIELDS = {"threshold", "minimum_checks", "window_days", "enabled"}
 
 
 @transaction.atomic(durable=True)
-def quality_policy_update(*, actor, kind: str, changes: dict) -> QualityPolicy:
+def quality_policy_update(*, actor: AbstractBaseUser, kind: str,
+                          changes: dict) -> QualityPolicy:
     """Change a quality policy: its threshold, the checks it needs, its window, or whether it
-    acts at all. Audited with the values before and after."""
+    acts at all. Audited with the values before and after.
+
+    :raises ReviewRefused: without the permission to set quality policies.
+    :raises QualityPolicyNotFound: for a kind that has no policy.
+    :raises ReviewInvalid: for unknown fields or values out of bounds.
+    """
     if not actor.has_perm("review.manage_quality"):
         raise ReviewRefused("Only managers set quality policies.")
     policy = QualityPolicy.objects.select_for_update().filter(kind=kind).first()
     if policy is None:
-        raise ReviewInvalid(f"No quality policy for {kind!r}; the annotating credentials "
-                            "have one each.")
+        raise QualityPolicyNotFound(f"There is no quality policy for {kind!r}; the annotating "
+                                    "credentials have one each.")
     unknown = set(changes) - POLICY_FIELDS
     if unknown:
         raise ReviewInvalid(f"Unknown fields: {', '.join(sorted(unknown))}.")

@@ -20,12 +20,17 @@ from annotation.services.rework import (
 )
 from audit.services import record_event
 from config.celery import enqueue
+from config.errors import NotFound
 from rules.models import RuleVersion, SamplingScheme
 
 from .. import iso2859
 from ..models import BatchDecision, Sample, SampleCheck
 from .checks import rechecks_due
-from .common import NotAReviewer, ReviewConflict, ReviewRefused
+from .common import ReviewConflict, ReviewRefused
+
+
+class BatchNotFound(NotFound):
+    code = "batch_not_found"
 
 
 def plan_for(*, task: Task, batch_size: int) -> tuple[str, iso2859.SamplingPlan]:
@@ -149,14 +154,14 @@ def sample_draw_by_hand(*, actor: AbstractBaseUser, batch_id: int) -> tuple[Samp
     in its round returns its sample.
 
     :raises ReviewRefused: if the actor does not manage tasks.
-    :raises NotAReviewer: if there is no such batch.
+    :raises BatchNotFound: if there is no such batch.
     :raises ReviewConflict: if a label is still missing or being made, or the batch is past
         sampling.
     """
     if not actor.has_perm(MANAGE_TASKS):
         raise ReviewRefused("Only managers draw samples by hand.")
     if not Batch.objects.filter(pk=batch_id).exists():
-        raise NotAReviewer(f"There is no batch {batch_id}.")
+        raise BatchNotFound(f"There is no batch {batch_id}.")
     batch = batch_lock(batch_id)
     existing = Sample.objects.filter(batch=batch, round=batch.round).first()
     if existing is not None:

@@ -93,7 +93,8 @@ class TestSeedDemoTasks:
         assert SafetyLabel.objects.exists()
 
     # Committed as in make run: each batch's last label draws its sample once it commits.
-    @pytest.mark.django_db(databases=["default", "safety"], transaction=True)
+    @pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                           serialized_rollback=True)
     def test_review_has_batches_in_every_state_and_work_waiting(self):
         from annotation.models import Batch, FunctionalLabel
         from review.models import BatchDecision, QualitySignal, SampleCheck

@@ -1,0 +1,140 @@
+"""Invariant 6: re-done work passes review before it leaves. An inaccurate sampled item of an
+accepted batch goes to another annotator, and the label made again is checked before the
+batch is exported."""
+
+import uuid
+
+import pytest
+from django.test import TestCase
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from annotation.models import Batch, FunctionalLabel, Lease
+from annotation.services import lease_next, lease_submit
+from annotators.models import Role
+from review.models import BatchDecision, SampleCheck
+from review.selectors import batch_board
+from review.services import batches_sample_due, export_rows
+from tests.annotation_setup import join
+from tests.conftest import make_person
+from tests.review_setup import batch_states, check_all, review_task, samples_of
+from tests.services_payloads import GOOD_FUNCTIONAL
+
+pytestmark = pytest.mark.django_db(databases=["default", "safety"])
+
+
+def correcting(manager, name: str):
+    """A batch of 200 items by one annotator, accepted by its sample with one inaccurate
+    item: the batch is being corrected."""
+    task, (worker,), reviewer = review_task(manager, name=name, items=200, batch_size=200,
+                                            annotators=1)
+    wrong = samples_of(task).get().item_ids[0]
+    check_all(reviewer, task, {wrong: ("inaccurate", "Ranks the wrong answer first", [])})
+    assert batch_states(task) == ["correcting"]
+    return task, worker, reviewer, wrong
+
+
+def relabel(person, task) -> int | None:
+    """The person labels the next item they get, committing as a request would; returns
+    the item, or None when nothing is left for them."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        lease = lease_next(user=person, task_id=task.pk)
+        if lease is None:
+            return None
+        lease_submit(user=person, lease_id=lease.pk, client_id=uuid.uuid4(),
+                     label=GOOD_FUNCTIONAL)
+    return lease.item_id
+
+
+class TestReannotation:
+    def test_the_failed_item_never_goes_back_to_its_annotator_and_the_board_says_it_waits(
+            self, manager, manager_client):
+        task, worker, _, wrong = correcting(manager, "Waits")
+
+        assert lease_next(user=worker, task_id=task.pk) is None
+
+        [row] = batch_board(task=task)
+        assert row["waiting_for_annotator"] == 1
+        page = manager_client.get(reverse("review:batch-board", args=[task.pk]))
+        assert "1 item waits for an annotator other than the one whose label failed" in \
+            page.content.decode()
+        assert Lease.objects.get(item_id=wrong, user=worker).state == Lease.State.FAILED
+
+    def test_another_annotator_makes_it_again_and_a_reviewer_checks_it(self, manager):
+        task, worker, reviewer, wrong = correcting(manager, "Other")
+        other = make_person("other.ann", Role.ANNOTATOR)
+        join(manager, task, other)
+
+        assert relabel(other, task) == wrong
+
+        redone = FunctionalLabel.objects.get(item_id=wrong, superseded_at=None)
+        recheck = SampleCheck.objects.get(label=redone)
+        assert (redone.annotator_id, recheck.recheck, recheck.verdict) == (other.pk, True, "")
+        assert list(export_rows(task)) == []
+        assert [row["rechecks_waiting"] for row in batch_board(task=task)] == [1]
+
+    def test_a_recheck_found_inaccurate_goes_to_yet_another_annotator(self, manager):
+        task, worker, reviewer, wrong = correcting(manager, "Again")
+        second, third = (make_person(f"again.{n}", Role.ANNOTATOR) for n in (2, 3))
+        join(manager, task, second)
+        join(manager, task, third)
+        relabel(second, task)
+
+        check_all(reviewer, task, {wrong: ("inaccurate", "Still wrong", [])})
+
+        assert batch_states(task) == ["correcting"]
+        assert relabel(second, task) is None
+        assert relabel(third, task) == wrong
+        check_all(reviewer, task)
+        assert batch_states(task) == ["accepted"]
+        rows = {row["item_id"]: row for row in export_rows(task)}
+        assert rows[wrong]["review_outcome"] == "re-annotated after review, and checked"
+
+    def test_a_recheck_that_finds_illegal_content_invalidates_the_batch(self, manager):
+        task, worker, reviewer, wrong = correcting(manager, "Illegal")
+        other = make_person("illegal.other", Role.ANNOTATOR)
+        join(manager, task, other)
+        relabel(other, task)
+
+        check_all(reviewer, task, {wrong: ("illegal", "", ["A.1.a"])})
+
+        assert batch_states(task) == ["invalidated"]
+        decision = BatchDecision.objects.get(batch__task=task, cause="recheck")
+        assert decision.outcome == "invalidated"
+        assert decision.sample is None
+        assert [row["item"] for row in decision.evidence["illegal"]] == [wrong]
+        assert list(export_rows(task)) == []
+
+    def test_a_lost_recheck_is_queued_by_the_sweep(self, manager):
+        task, worker, reviewer, wrong = correcting(manager, "Lostcheck")
+        other = make_person("lostcheck.other", Role.ANNOTATOR)
+        join(manager, task, other)
+        lease = lease_next(user=other, task_id=task.pk)
+        lease_submit(user=other, lease_id=lease.pk, client_id=uuid.uuid4(),
+                     label=GOOD_FUNCTIONAL)    # its commit's follow-up never ran
+        assert not SampleCheck.objects.filter(recheck=True).exists()
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            batches_sample_due()
+
+        assert SampleCheck.objects.filter(recheck=True, item_id=wrong).count() == 1
+        assert check_all(reviewer, task) == 1
+        assert batch_states(task) == ["accepted"]
+
+
+class TestRechecksThroughTheApi:
+    def test_the_reviewer_gets_the_redone_label_marked_as_such(self, manager):
+        task, worker, reviewer, wrong = correcting(manager, "Apirecheck")
+        other = make_person("apirecheck.other", Role.ANNOTATOR)
+        join(manager, task, other)
+        relabel(other, task)
+        client = APIClient()
+        client.force_authenticate(reviewer)
+
+        check = client.post(reverse("api:review:sample-check-next", args=[task.pk])).json()
+        verdict = client.post(reverse("api:review:sample-check-verdict", args=[check["id"]]),
+                              {"verdict": "accurate"}, format="json")
+
+        assert (check["item"]["id"], check["recheck"]) == (wrong, True)
+        assert verdict.status_code == 200
+        assert Batch.objects.get(task=task).state == "accepted"
