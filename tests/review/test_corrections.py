@@ -61,7 +61,7 @@ class TestReannotation:
         assert Lease.objects.get(item_id=wrong, user=worker).state == Lease.State.FAILED
 
     def test_another_annotator_makes_it_again_and_a_reviewer_checks_it(self, manager):
-        task, worker, reviewer, wrong = correcting(manager, "Other")
+        task, _worker, _reviewer, wrong = correcting(manager, "Other")
         other = make_person("other.ann", Role.ANNOTATOR)
         join(manager, task, other)
 
@@ -74,7 +74,7 @@ class TestReannotation:
         assert [row["rechecks_waiting"] for row in batch_board(task=task)] == [1]
 
     def test_a_recheck_found_inaccurate_goes_to_yet_another_annotator(self, manager):
-        task, worker, reviewer, wrong = correcting(manager, "Again")
+        task, _worker, reviewer, wrong = correcting(manager, "Again")
         second, third = (make_person(f"again.{n}", Role.ANNOTATOR) for n in (2, 3))
         join(manager, task, second)
         join(manager, task, third)
@@ -91,7 +91,7 @@ class TestReannotation:
         assert rows[wrong]["review_outcome"] == "re-annotated after review, and checked"
 
     def test_a_recheck_that_finds_illegal_content_invalidates_the_batch(self, manager):
-        task, worker, reviewer, wrong = correcting(manager, "Illegal")
+        task, _worker, reviewer, wrong = correcting(manager, "Illegal")
         other = make_person("illegal.other", Role.ANNOTATOR)
         join(manager, task, other)
         relabel(other, task)
@@ -106,7 +106,7 @@ class TestReannotation:
         assert list(export_rows(task)) == []
 
     def test_a_lost_recheck_is_queued_by_the_sweep(self, manager):
-        task, worker, reviewer, wrong = correcting(manager, "Lostcheck")
+        task, _worker, reviewer, wrong = correcting(manager, "Lostcheck")
         other = make_person("lostcheck.other", Role.ANNOTATOR)
         join(manager, task, other)
         lease = lease_next(user=other, task_id=task.pk)
@@ -124,7 +124,7 @@ class TestReannotation:
 
 class TestRechecksThroughTheApi:
     def test_the_reviewer_gets_the_redone_label_marked_as_such(self, manager):
-        task, worker, reviewer, wrong = correcting(manager, "Apirecheck")
+        task, _worker, reviewer, wrong = correcting(manager, "Apirecheck")
         other = make_person("apirecheck.other", Role.ANNOTATOR)
         join(manager, task, other)
         relabel(other, task)

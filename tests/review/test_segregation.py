@@ -41,7 +41,7 @@ def main_tables_holding_risk_codes() -> dict[str, list[str]]:
             # The trail of rule editing names the categories a rule is written for.
             rules_edits = " WHERE action NOT LIKE 'risk_rule.%%'" \
                 if table == "audit_auditevent" else ""
-            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}"  # noqa: S608
+            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}"
                            f"{rules_edits}")
             for row in cursor.fetchall():
                 hits = [str(value) for value in row if value is not None
@@ -94,7 +94,8 @@ def test_safety_exports_are_written_to_their_own_storage(manager, tmp_path):
     plain = ExportJob.objects.get(task=functional)
     safety_root = Path(storages["safety_exports"].location).resolve()
     default_root = Path(settings.MEDIA_ROOT).resolve()
-    assert job.status == "done" and not job.file
+    assert job.status == "done"
+    assert not job.file
     assert Path(job.safety_file.path).resolve().is_relative_to(safety_root)
     assert not safety_root.is_relative_to(default_root)
     assert Path(plain.file.path).resolve().is_relative_to(default_root)
