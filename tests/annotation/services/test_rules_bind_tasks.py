@@ -176,3 +176,36 @@ class TestTargetAccuracy:
         assert row["target"] == Decimal("0.950")
         assert row["below_target"]
         assert "below</strong> the target 0.950" in page.content.decode()
+
+
+class TestBounds:
+    @pytest.mark.parametrize(("field", "value"), [
+        ("working_hours_per_day", "13"), ("working_hours_per_day", "0.5"),
+        ("labels_per_item", 11), ("batch_size", 20000), ("lease_multiple", 50),
+        ("daily_exposure_cap_minutes", 600), ("break_reminder_minutes", 1),
+    ])
+    def test_settings_out_of_bounds_are_400_naming_the_field(self, manager, functional_rules,
+                                                            field, value):
+        task = task_create(actor=manager, name="Bounds", rule_version_id=functional_rules.pk)
+
+        response = api_for(manager).patch(reverse("api:annotation:task-detail", args=[task.pk]),
+                                          {field: value}, format="json")
+
+        assert response.status_code == 400
+        assert field in response.json()["detail"]
+        task.refresh_from_db()
+        assert str(getattr(task, field)) != str(value)
+
+    @pytest.mark.parametrize(("changes", "field"), [
+        ({"minimum_checks": 0}, "minimum_checks"), ({"window_days": 400}, "window_days"),
+        ({"threshold": None}, "threshold"),
+    ])
+    def test_a_safety_quality_policy_refuses_values_out_of_bounds(self, manager, changes,
+                                                                   field):
+        response = api_for(manager).patch(
+            reverse("api:review:quality-policy-detail", args=["safety_annotate"]), changes,
+            format="json")
+
+        assert response.status_code == 400
+        assert field in response.json()["detail"]
+        assert QualityPolicy.objects.get(kind="safety_annotate").threshold is not None
