@@ -129,21 +129,32 @@ def _service_error(form, error: ApplicationError) -> None:
         form.add_error(None, error.message)
 
 
+def _post_form(request: HttpRequest, task: Task, form, form_name: str, call, *,
+               success: str = "", then=None) -> HttpResponse:
+    """Run a task form's service call with the form's data. Done, go to ``then(result)``
+    (or back to the task page) with ``success``; refused, show the page again with each
+    reason beside its field."""
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ApplicationError as error:
+            _service_error(form, error)
+        else:
+            if success:
+                messages.success(request, success)
+            return redirect(then(result) if then else
+                            reverse("annotation:task-manage", args=[task.pk]))
+    return _manage_page(request, task, status=400, **{form_name: form})
+
+
 @require_POST
 @managers_only
 def task_settings(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
     form = TaskSettingsForm(request.POST, instance=task)
-    if form.is_valid():
-        try:
-            services.task_update(actor=request.user, task_id=task.pk, changes={
-                name: form.cleaned_data[name] for name in form.changed_data})
-        except ApplicationError as error:
-            _service_error(form, error)
-        else:
-            messages.success(request, "Settings saved.")
-            return redirect("annotation:task-manage", task_id=task.pk)
-    return _manage_page(request, task, settings_form=form, status=400)
+    return _post_form(request, task, form, "settings_form", lambda data: services.task_update(
+        actor=request.user, task_id=task.pk,
+        changes={name: data[name] for name in form.changed_data}), success="Settings saved.")
 
 
 @require_POST
@@ -164,18 +175,10 @@ def task_state(request: HttpRequest, task_id: int) -> HttpResponse:
 @managers_only
 def task_member_add(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
-    form = MembershipForm(request.POST)
-    if form.is_valid():
-        try:
-            services.membership_add(actor=request.user, task_id=task.pk,
-                                    user_id=form.cleaned_data["user"].pk,
-                                    function=form.cleaned_data["function"])
-        except ApplicationError as error:
-            _service_error(form, error)
-        else:
-            messages.success(request, "Member added.")
-            return redirect("annotation:task-manage", task_id=task.pk)
-    return _manage_page(request, task, member_form=form, status=400)
+    return _post_form(request, task, MembershipForm(request.POST), "member_form",
+                      lambda data: services.membership_add(
+                          actor=request.user, task_id=task.pk, user_id=data["user"].pk,
+                          function=data["function"]), success="Member added.")
 
 
 @require_POST
@@ -200,16 +203,10 @@ def task_member_remove(request: HttpRequest, task_id: int, membership_id: int) -
 @managers_only
 def task_import(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
-    form = ImportForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            job = services.import_job_create(actor=request.user, task_id=task.pk,
-                                             upload=form.cleaned_data["file"])
-        except ApplicationError as error:
-            _service_error(form, error)
-        else:
-            return redirect("annotation:import-job", job_id=job.pk)
-    return _manage_page(request, task, import_form=form, status=400)
+    return _post_form(request, task, ImportForm(request.POST, request.FILES), "import_form",
+                      lambda data: services.import_job_create(
+                          actor=request.user, task_id=task.pk, upload=data["file"]),
+                      then=lambda job: reverse("annotation:import-job", args=[job.pk]))
 
 
 @require_GET

@@ -6,7 +6,7 @@ from annotators.models import Role
 from review.models import Sample
 from tests.annotation_setup import join, make_task
 from tests.conftest import make_person
-from tests.e2e.test_labelling import tab_to
+from tests.e2e.test_labelling import rank_rate_and_explain_with_keys
 from tests.e2e.test_login import log_in
 
 pytestmark = [pytest.mark.browser,
@@ -28,15 +28,7 @@ def test_the_last_label_of_a_batch_puts_its_sample_in_the_reviewers_queue(page: 
 
     for done in range(3):
         expect(page.locator("#item-text")).to_contain_text("Whole batch item")
-        page.keyboard.press("2")
-        page.keyboard.press("1")
-        page.keyboard.press("3")
-        tab_to(page, "fieldset[data-name=best_quality] input")
-        page.keyboard.press("4")
-        tab_to(page, "textarea")
-        page.keyboard.type("B is accurate.")
-        page.keyboard.press("Tab")
-        page.keyboard.press("Enter")
+        rank_rate_and_explain_with_keys(page)
         expect(page.locator("#done-today")).to_have_text(str(done + 1))
 
     expect(page.locator(".empty-state")).to_contain_text("Nothing left", timeout=5000)

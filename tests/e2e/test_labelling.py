@@ -34,6 +34,19 @@ def tab_to(page: Page, selector: str) -> None:
     raise AssertionError(f"Tab never reached {selector}")
 
 
+def rank_rate_and_explain_with_keys(page: Page) -> None:
+    """Fill the ranking label of the current item and send it, by keyboard only."""
+    page.keyboard.press("2")          # the ranking has the focus: Answer B first
+    page.keyboard.press("1")
+    page.keyboard.press("3")
+    tab_to(page, "fieldset[data-name=best_quality] input")
+    page.keyboard.press("4")
+    tab_to(page, "textarea")
+    page.keyboard.type("B is accurate.")
+    page.keyboard.press("Tab")        # to the submit button
+    page.keyboard.press("Enter")
+
+
 def test_a_keyboard_only_annotator_labels_three_items_and_skips_one(page: Page, live_server):
     manager = make_person("mgr.kbd", Role.MANAGER)
     worker = make_person("ann.kbd2", Role.ANNOTATOR)
@@ -48,15 +61,7 @@ def test_a_keyboard_only_annotator_labels_three_items_and_skips_one(page: Page, 
         expect(text).to_contain_text("Keyboard task item")
         expect(text).not_to_have_text(previous)
         previous = text.inner_text()
-        page.keyboard.press("2")          # the ranking has the focus: Answer B first
-        page.keyboard.press("1")
-        page.keyboard.press("3")
-        tab_to(page, "fieldset[data-name=best_quality] input")
-        page.keyboard.press("4")
-        tab_to(page, "textarea")
-        page.keyboard.type("B is accurate.")
-        page.keyboard.press("Tab")        # to the submit button
-        page.keyboard.press("Enter")
+        rank_rate_and_explain_with_keys(page)
         expect(page.locator("#done-today")).not_to_have_text(str(_))
     expect(page.locator("#item-text")).not_to_have_text(previous)
     fourth = page.locator("#item-text").inner_text()
