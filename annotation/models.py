@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import IntegrityError, models
 
 from annotators.models import CredentialKind
 from rules.models import AQL_VALUES, InspectionLevel, RuleSet
@@ -109,8 +109,19 @@ class Task(models.Model):
         return CredentialKind(f"{'safety' if self.is_safety else 'functional'}_{function}")
 
 
+class MembershipKept(IntegrityError):
+    """Raised on any attempt to delete a membership: they are kept for good (clause a.3)."""
+
+
+class MembershipQuerySet(models.QuerySet):
+    def delete(self):
+        raise MembershipKept("Memberships are kept for good; end one instead "
+                             "(membership_remove).")
+
+
 class Membership(models.Model):
-    """One person's one function in one task (clause a.3: never two functions in a task)."""
+    """One person's one function in one task (clause a.3: never two functions in a task).
+    Never deleted: on PostgreSQL a trigger refuses it too."""
 
     class Function(models.TextChoices):
         ANNOTATE = "annotate", "Annotate"
@@ -129,12 +140,17 @@ class Membership(models.Model):
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  null=True, blank=True, related_name="+")
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "user"],
                                                name="membership_one_function_per_task")]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.function}s {self.task_id}"
+
+    def delete(self, *args, **kwargs):
+        raise MembershipKept(f"Membership {self.pk} is kept for good; end it instead.")
 
 
 class Batch(models.Model):

@@ -5,13 +5,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, F, OuterRef, QuerySet, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
+from annotators.models import CredentialKind
 from annotators.selectors import active_credential_exists
+from rules.models import RuleSet
 from rules.selectors import acknowledgement_exists
 
 from .models import Batch, FunctionalLabel, ImportJob, Item, Lease, Membership, Task
@@ -182,8 +184,15 @@ def _remaining_labels(task_ids: list[int]) -> dict[int, int]:
 
 
 def _annotator_counts(task_ids: list[int]) -> dict[int, int]:
+    """Annotators per task who may work now: a live membership and an active credential of
+    the task's kind (a suspended or expired one adds no hours)."""
+    user = OuterRef("user_id")
+    fit = (Q(task__kind=RuleSet.Kind.FUNCTIONAL)
+           & Q(active_credential_exists(user_ref=user, kind=CredentialKind.FUNCTIONAL_ANNOTATE))
+           | Q(task__kind=RuleSet.Kind.SAFETY)
+           & Q(active_credential_exists(user_ref=user, kind=CredentialKind.SAFETY_ANNOTATE)))
     return dict(Membership.objects.filter(task_id__in=task_ids, ended_at=None,
-                                          function=Membership.Function.ANNOTATE)
+                                          function=Membership.Function.ANNOTATE).filter(fit)
                 .values_list("task_id").annotate(n=Count("pk")))
 
 

@@ -67,11 +67,16 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
                          "detail": {}}, status=404)
 
 
-def paginated_response(view, request, queryset, serializer_class) -> Response:
-    """Render one page of ``queryset`` with ``serializer_class``, with the page links."""
+def paginated_response(view, request, queryset, serializer_class, *,
+                       context_for_page=None) -> Response:
+    """Render one page of ``queryset`` with ``serializer_class``, with the page links.
+    ``context_for_page(rows)`` gives the serializer what it reads for the whole page at once
+    (so that it makes no query per row)."""
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    context = context_for_page(page) if context_for_page else {}
+    return paginator.get_paginated_response(serializer_class(page, many=True,
+                                                             context=context).data)
 
 
 def permission_to_write(permission: str, message: str) -> type[BasePermission]:

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 from annotation.api import ItemSerializer
 from annotation.selectors import task_get_for_actor
 from config.api import paginated_response
-from safety_labels.selectors import verdict_risks_for_checks
 
 from . import selectors, services
 from .export_formats import FORMATS
@@ -78,7 +77,7 @@ class SampleCheckSerializer(serializers.Serializer):
     checked_at = serializers.DateTimeField()
 
     def get_risk_codes(self, check) -> list[str]:
-        return verdict_risks_for_checks([check.pk]).get(check.pk, [])
+        return selectors.check_risk_codes([check])[check.pk]
 
 
 class SampleCheckNextApi(APIView):
@@ -134,8 +133,15 @@ class DecisionSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
     def get_illegal_risks(self, decision) -> dict[str, list[str]]:
-        return {str(item): codes for item, codes in
-                selectors.decision_risk_codes(decision=decision).items()}
+        # The list views read the codes of a whole page at once and pass them in.
+        page = self.context.get("illegal_risks")
+        codes = page[decision.pk] if page is not None else \
+            selectors.decision_risk_codes(decision=decision)
+        return {str(item): item_codes for item, item_codes in codes.items()}
+
+
+def _risks_of_page(decisions) -> dict:
+    return {"illegal_risks": selectors.decisions_risk_codes(decisions=decisions)}
 
 
 class DecisionListApi(APIView):
@@ -144,7 +150,7 @@ class DecisionListApi(APIView):
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_review_reader(actor=request.user, task_id=task_id)
         return paginated_response(self, request, selectors.decision_list_for_task(task=task),
-                                  DecisionSerializer)
+                                  DecisionSerializer, context_for_page=_risks_of_page)
 
 
 class DecisionDetailApi(APIView):
@@ -415,7 +421,7 @@ class WithdrawalListApi(APIView):
     def get(self, request: Request) -> Response:
         selectors.require_withdrawal_reader(request.user)
         return paginated_response(self, request, selectors.withdrawal_list(),
-                                  DecisionSerializer)
+                                  DecisionSerializer, context_for_page=_risks_of_page)
 
 
 class WithdrawalLabelSerializer(serializers.Serializer):

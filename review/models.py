@@ -69,7 +69,8 @@ class SampleCheck(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
     # The risk categories a verdict names are safety information: they are kept in the
-    # safety database (safety_labels.VerdictRisk), by this check's id.
+    # safety database; this is the id of the row there (safety_labels.VerdictRisk).
+    risks_id = models.BigIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
     # A label made again after its item failed a check, in a batch accepted by its sample:

@@ -17,7 +17,7 @@ from annotation.selectors import can_manage_tasks, membership_function, task_get
 from annotation.services.work import LIVE_OR_DONE
 from annotators.models import CredentialKind
 from safety_labels.models import SafetyApproval, SafetyLabel
-from safety_labels.selectors import verdict_risks_for_checks
+from safety_labels.selectors import verdict_risks
 
 from .models import BatchDecision, ExportJob, QualityPolicy, QualitySignal, Sample, SampleCheck
 from .pseudonyms import pseudonym
@@ -35,9 +35,17 @@ def task_get_for_review_reader(*, actor: AbstractBaseUser, task_id: int) -> Task
 
 
 def tasks_reviewed_by(*, actor: AbstractBaseUser) -> QuerySet[Task]:
-    return Task.objects.filter(memberships__user=actor,
+    return Task.objects.filter(memberships__user=actor, memberships__ended_at=None,
                                memberships__function=Membership.Function.REVIEW) \
         .select_related("rule_version__rule_set").order_by("name")
+
+
+def waiting_checks() -> QuerySet[SampleCheck]:
+    """Checks that wait for a verdict: of a sample in review, or of a label made again in a
+    batch being corrected."""
+    return SampleCheck.objects.filter(verdict="").filter(
+        Q(recheck=False, sample__batch__state=Batch.State.IN_REVIEW)
+        | Q(recheck=True, sample__batch__state=Batch.State.CORRECTING))
 
 
 def review_queue_counts(*, actor: AbstractBaseUser, tasks: list[Task]) -> dict[int, int]:
@@ -45,11 +53,11 @@ def review_queue_counts(*, actor: AbstractBaseUser, tasks: list[Task]) -> dict[i
     decision. One grouped query per database."""
     functional = [task.pk for task in tasks if not task.is_safety]
     safety = [task.pk for task in tasks if task.is_safety]
-    counts = dict(SampleCheck.objects.filter(
-        sample__batch__task_id__in=functional, verdict="",
-        sample__batch__state=Batch.State.IN_REVIEW)
-        .values_list("sample__batch__task_id").annotate(n=Count("pk")))
-    decided = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=actor.pk)
+    counts = dict(waiting_checks().filter(sample__batch__task_id__in=functional)
+                  .values_list("sample__batch__task_id").annotate(n=Count("pk")))
+    decided = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=actor.pk,
+                                            withdrawn_at=None) \
+        .exclude(adjudication=False, decision=SafetyApproval.Decision.ESCALATE)
     counts.update(SafetyLabel.objects.filter(task_id__in=safety,
                                              status=SafetyLabel.Status.SUBMITTED)
                   .exclude(annotator_id=actor.pk).exclude(Exists(decided))
@@ -160,23 +168,47 @@ def waiting_for_another_annotator(*, task: Task, batch_ids: list[int]) -> dict[i
     return dict(waiting)
 
 
+def check_risk_codes(checks) -> dict[int, list[str]]:
+    """The risk codes each of these checks' verdicts named, read from the safety database in
+    one query."""
+    codes = verdict_risks(check.risks_id for check in checks)
+    return {check.pk: codes.get(check.risks_id, []) for check in checks}
+
+
+def decisions_risk_codes(*, decisions) -> dict[int, dict[int, list[str]]]:
+    """Per decision, the risk codes behind each of its illegal items: those the reviewers
+    named, or those of the safety label that judged the same content illegal. One query per
+    database for all the decisions."""
+    decisions = list(decisions)
+    check_ids = {check for decision in decisions
+                 for row in decision.evidence.get("illegal", []) for check in row.get("checks", [])}
+    check_ids |= {check for decision in decisions for check in decision.evidence.get("checks", [])}
+    checks = {check.pk: check for check in SampleCheck.objects.filter(pk__in=check_ids)
+              .only("pk", "item_id", "risks_id")}
+    by_risks = verdict_risks(check.risks_id for check in checks.values())
+    label_ids = {decision.evidence.get("safety_label") for decision in decisions
+                 if decision.cause == BatchDecision.Cause.SAFETY_LABEL}
+    label_codes = dict(SafetyLabel.objects.filter(pk__in=label_ids - {None})
+                       .values_list("pk", "risk_codes")) if label_ids else {}
+    result: dict[int, dict[int, list[str]]] = {}
+    for decision in decisions:
+        illegal = decision.evidence.get("illegal", [])
+        if decision.cause == BatchDecision.Cause.SAFETY_LABEL:
+            codes = label_codes.get(decision.evidence.get("safety_label"), [])
+            result[decision.pk] = {row["item"]: codes for row in illegal}
+            continue
+        named: dict[int, set[str]] = defaultdict(set)
+        for check_id in [check for row in illegal for check in row.get("checks", [])] + \
+                decision.evidence.get("checks", []):
+            check = checks.get(check_id)
+            if check is not None:
+                named[check.item_id].update(by_risks.get(check.risks_id, []))
+        result[decision.pk] = {item: sorted(codes) for item, codes in named.items()}
+    return result
+
+
 def decision_risk_codes(*, decision: BatchDecision) -> dict[int, list[str]]:
-    """The risk codes behind each illegal item of a decision, read from the safety
-    database: those the reviewers named, or those of the safety label that judged the same
-    content illegal."""
-    illegal = decision.evidence.get("illegal", [])
-    if decision.cause == BatchDecision.Cause.SAFETY_LABEL:
-        codes = SafetyLabel.objects.filter(pk=decision.evidence.get("safety_label")) \
-            .values_list("risk_codes", flat=True).first() or []
-        return {row["item"]: codes for row in illegal}
-    check_ids = [check for row in illegal for check in row.get("checks", [])]
-    check_ids += decision.evidence.get("checks", [])
-    by_check = verdict_risks_for_checks(check_ids)
-    items = dict(SampleCheck.objects.filter(pk__in=check_ids).values_list("pk", "item_id"))
-    codes_by_item: dict[int, set[str]] = defaultdict(set)
-    for check_id, codes in by_check.items():
-        codes_by_item[items[check_id]].update(codes)
-    return {item: sorted(codes) for item, codes in codes_by_item.items()}
+    return decisions_risk_codes(decisions=[decision])[decision.pk]
 
 
 def decision_list_for_task(*, task: Task) -> QuerySet[BatchDecision]:

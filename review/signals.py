@@ -18,7 +18,7 @@ def _check_the_correction(sender, *, label_id: int, **kwargs) -> None:
 def _withdraw_approvals(sender, *, user_id: int, kind: str, status: str, credential_id: int,
                         **kwargs) -> None:
     if kind == CredentialKind.SAFETY_REVIEW:
-        enqueue("review.tasks.withdraw_approvals", reviewer_id=user_id,
+        enqueue("review.tasks.withdraw_approvals", credential_id=credential_id,
                 reason=f"credential {credential_id} {status}")
 
 

@@ -45,5 +45,5 @@ def resume_stale_exports() -> int:
 
 
 @shared_task
-def withdraw_approvals(*, reviewer_id: int, reason: str) -> int:
-    return safety_approvals_withdraw_for(reviewer_id=reviewer_id, reason=reason)
+def withdraw_approvals(*, credential_id: int, reason: str) -> int:
+    return safety_approvals_withdraw_for(credential_ids=[credential_id], reason=reason)

@@ -14,7 +14,6 @@ from annotation.selectors import can_manage_tasks, task_get_for_actor
 from config.errors import ApplicationError
 from rules.selectors import risk_group_list_with_categories
 from safety_labels.models import SafetyLabel
-from safety_labels.selectors import verdict_risks_for_checks
 
 from . import selectors, services
 from .api import export_file_response
@@ -181,7 +180,7 @@ def batch_sample_draw(request: HttpRequest, batch_id: int) -> HttpResponse:
 def _with_risk_codes(checks) -> list[SampleCheck]:
     """The checks, each with the risk codes its verdict named (from the safety database)."""
     checks = list(checks)
-    codes = verdict_risks_for_checks([check.pk for check in checks])
+    codes = selectors.check_risk_codes(checks)
     for check in checks:
         check.risk_codes = codes.get(check.pk, [])
     return checks

@@ -83,9 +83,11 @@ class SafetyApproval(models.Model):
 
     class Meta:
         constraints = [
-            # One vote per reviewer; requests for a ruling and the rulings may repeat.
+            # One standing vote per reviewer; requests for a ruling and the rulings may
+            # repeat, and a vote withdrawn with its credential may be given again under a new
+            # one.
             models.UniqueConstraint(fields=["label", "reviewer_id"],
-                                    condition=models.Q(adjudication=False)
+                                    condition=models.Q(adjudication=False, withdrawn_at=None)
                                     & ~models.Q(decision="escalate"),
                                     name="safety_approval_one_per_reviewer"),
         ]
@@ -109,9 +111,11 @@ COUNTED_APPROVAL = models.Q(adjudication=False, decision=SafetyApproval.Decision
 
 class VerdictRisk(models.Model):
     """The risk categories a reviewer named in a verdict on a sampled functional label:
-    safety information, so kept here, apart from the verdict in the main database."""
+    safety information, so kept here, apart from the verdict in the main database. Rows are
+    only ever added; the verdict committed in the main database names the row it was given
+    with (``SampleCheck.risks_id``), so that a refused attempt changes nothing."""
 
-    check_id = models.BigIntegerField(unique=True)
+    check_id = models.BigIntegerField()
     task_id = models.BigIntegerField()
     item_id = models.BigIntegerField()
     risk_codes = models.JSONField(default=list)
@@ -120,7 +124,8 @@ class VerdictRisk(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=~models.Q(risk_codes=[]),
                                               name="verdict_risk_names_risks")]
-        indexes = [models.Index(fields=["task_id"], name="verdict_risk_task_idx")]
+        indexes = [models.Index(fields=["task_id"], name="verdict_risk_task_idx"),
+                   models.Index(fields=["check_id"], name="verdict_risk_check_idx")]
 
     def __str__(self) -> str:
         return f"Risks named in check {self.check_id}"

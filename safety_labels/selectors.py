@@ -17,7 +17,9 @@ def safety_label_list_for_tasks(*, task_ids: list[int],
     return labels.filter(annotator_id=annotator_id) if annotator_id is not None else labels
 
 
-def verdict_risks_for_checks(check_ids: list[int]) -> dict[int, list[str]]:
-    """The risk codes named in each of these verdicts on sampled labels (none: absent)."""
-    return dict(VerdictRisk.objects.filter(check_id__in=list(check_ids))
-                .values_list("check_id", "risk_codes"))
+def verdict_risks(risks_ids) -> dict[int, list[str]]:
+    """The risk codes of each of these verdict rows (the ids verdicts name), one query."""
+    ids = [pk for pk in risks_ids if pk is not None]
+    if not ids:
+        return {}
+    return dict(VerdictRisk.objects.filter(pk__in=ids).values_list("pk", "risk_codes"))

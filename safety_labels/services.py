@@ -112,7 +112,7 @@ def _refuse_second_vote(label: SafetyLabel, reviewer_id: int) -> None:
     if mine.filter(adjudication=True).exists():
         raise SafetyDecisionConflict("You ruled on this label as a manager; other reviewers "
                                      "decide it.")
-    if mine.filter(adjudication=False).exclude(
+    if mine.filter(adjudication=False, withdrawn_at=None).exclude(
             decision=SafetyApproval.Decision.ESCALATE).exists():
         raise SafetyDecisionConflict("You already decided on this label; a reviewer "
                                      "counts once.")
@@ -120,7 +120,8 @@ def _refuse_second_vote(label: SafetyLabel, reviewer_id: int) -> None:
 
 def _standing_votes(label: SafetyLabel) -> list[str]:
     """Reviewers' decisions on the label, without rejections a manager's ruling overruled."""
-    votes = list(label.approvals.order_by("pk").values_list("decision", "adjudication"))
+    votes = list(label.approvals.filter(withdrawn_at=None).order_by("pk")
+                 .values_list("decision", "adjudication"))
     standing = []
     for decision, ruling in votes:
         if ruling:
@@ -261,15 +262,15 @@ def safety_labels_withdraw(*, annotator_id: int) -> list[int]:
     return lease_ids
 
 
-def safety_approvals_withdraw(*, reviewer_id: int, reason: str, now: datetime,
+def safety_approvals_withdraw(*, credential_ids: list[int], reason: str, now: datetime,
                               required_by_task: dict[int, int]) -> list[SafetyApproval]:
-    """Withdraw the reviewer's counted approvals of labels not yet exported (their
-    credential was revoked, or suspended by a quality signal). A label approved that no
-    longer has the approvals its task needs (``required_by_task``) goes back to the approval
-    queue. Returns the approvals withdrawn; withdrawing again changes nothing."""
+    """Withdraw the counted approvals given under these credentials (revoked, or suspended
+    by a quality signal) of labels not yet exported. A label approved that no longer has the
+    approvals its task needs (``required_by_task``) goes back to the approval queue. Returns
+    the approvals withdrawn; withdrawing again changes nothing."""
     with transaction.atomic(using=SAFETY_DB):
-        approvals = list(SafetyApproval.objects.select_for_update().select_related("label")
-                         .filter(COUNTED_APPROVAL, reviewer_id=reviewer_id,
+        approvals = list(SafetyApproval.objects.select_for_update(of=("self",))
+                         .filter(COUNTED_APPROVAL, credential_id__in=credential_ids,
                                  label__first_exported_at=None).order_by("pk"))
         for approval in approvals:
             approval.withdrawn_at = now
@@ -297,15 +298,10 @@ def safety_labels_mark_exported(*, label_ids: list[int], at: datetime) -> int:
 
 def verdict_risks_record(*, check_id: int, task_id: int, item_id: int, risk_codes: list[str],
                          now: datetime) -> VerdictRisk | None:
-    """Keep the risk categories named in a verdict on a sampled label (committed here before
-    the verdict is, in the main database). Recording a check again replaces them; a verdict
-    that names none leaves none, even if an attempt before it named some and failed."""
-    with transaction.atomic(using=SAFETY_DB):
-        if not risk_codes:
-            VerdictRisk.objects.filter(check_id=check_id).delete()
-            return None
-        risks, _ = VerdictRisk.objects.update_or_create(
-            check_id=check_id, defaults={"task_id": task_id, "item_id": item_id,
-                                         "risk_codes": sorted(set(risk_codes)),
-                                         "created_at": now})
-    return risks
+    """Keep the risk categories named in a verdict on a sampled label, committed here before
+    the verdict is in the main database; the verdict then names the row. None when the
+    verdict names none."""
+    if not risk_codes:
+        return None
+    return VerdictRisk.objects.create(check_id=check_id, task_id=task_id, item_id=item_id,
+                                      risk_codes=sorted(set(risk_codes)), created_at=now)

@@ -12,7 +12,7 @@ def rule_version_announce(*, version_id: int, rule_set_id: int) -> int:
     """Mail every member of a task under the rule set; return how many were told."""
     version = RuleVersion.objects.select_related("rule_set").get(pk=version_id)
     seen, messages = set(), []
-    rows = Membership.objects.filter(task__rule_version__rule_set_id=rule_set_id) \
+    rows = Membership.objects.filter(task__rule_version__rule_set_id=rule_set_id, ended_at=None) \
         .select_related("user").order_by("user_id")
     for membership in rows:
         user = membership.user

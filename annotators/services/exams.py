@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -69,6 +70,13 @@ def _grade_overdue(*, user: AbstractBaseUser, kind: str, now) -> None:
 
 
 def _refuse_unless_ready(exam: Exam) -> None:
+    floor = settings.EXAM_PASS_MARK_FLOOR
+    low = [ability.label.lower() for ability in Ability if exam.pass_mark_for(ability) < floor]
+    if low or exam.overall_pass_mark < floor:
+        raise AttemptRefused(
+            f"Exam {exam.title!r} passes below the floor of {floor}% "
+            f"({', '.join(low) or 'overall'}), so it cannot be taken; ask a manager to raise "
+            "its pass marks.", detail={"exam": [f"Pass marks below {floor}%."]})
     if exam.questions_per_ability < 1:
         raise AttemptRefused(f"Exam {exam.title!r} draws no questions, so it cannot be taken "
                              "yet; ask a manager to set how many it draws per ability.")

@@ -9,28 +9,33 @@ from django.db.utils import DatabaseError
 
 import review.models
 
-# Risk codes named in verdicts are safety information: they move to the safety database.
+# Risk codes named in verdicts are safety information: they move to the safety database, and
+# each checked verdict keeps the id of its row there.
+
+
+def _safety_database_ready(apps) -> None:
+    VerdictRisk = apps.get_model("safety_labels", "VerdictRisk")
+    try:
+        VerdictRisk.objects.using("safety").exists()
+    except DatabaseError as error:
+        raise RuntimeError("Migrate the safety database first (manage.py migrate --database "
+                           "safety): this migration moves safety data there.") from error
 
 
 def move_verdict_risks(apps, schema_editor):
     SampleCheck = apps.get_model("review", "SampleCheck")
     BatchDecision = apps.get_model("review", "BatchDecision")
     alias = schema_editor.connection.alias
-    checks = list(SampleCheck.objects.using(alias).exclude(risk_codes=[])
-                  .values_list("pk", "sample__batch__task_id", "item_id", "risk_codes",
-                               "checked_at"))
+    checks = list(SampleCheck.objects.using(alias).exclude(risk_codes=[]))
     if checks:
+        _safety_database_ready(apps)
         VerdictRisk = apps.get_model("safety_labels", "VerdictRisk")
-        try:
-            for check_id, task_id, item_id, codes, checked_at in checks:
-                VerdictRisk.objects.using("safety").update_or_create(
-                    check_id=check_id, defaults={"task_id": task_id, "item_id": item_id,
-                                                 "risk_codes": sorted(set(codes)),
-                                                 "created_at": checked_at})
-        except DatabaseError as error:
-            raise RuntimeError("Migrate the safety database first (manage.py migrate "
-                               "--database safety): the risk codes of verdicts move "
-                               "there.") from error
+        for check in checks:
+            risks = VerdictRisk.objects.using("safety").create(
+                check_id=check.pk, task_id=check.sample.batch.task_id, item_id=check.item_id,
+                risk_codes=sorted(set(check.risk_codes)), created_at=check.checked_at)
+            check.risks_id = risks.pk
+            check.save(update_fields=["risks_id"])
     for decision in BatchDecision.objects.using(alias).all():
         illegal = decision.evidence.get("illegal", [])
         if any("risk_codes" in row for row in illegal):
@@ -38,6 +43,51 @@ def move_verdict_risks(apps, schema_editor):
                 {key: value for key, value in row.items() if key != "risk_codes"}
                 for row in illegal]
             decision.save(update_fields=["evidence"])
+
+
+def record_what_was_already_there(apps, schema_editor):
+    """Approvals given before credentials were recorded on them, and what exports carried out
+    before exports were recorded: filled in from the rows, so that the rules that now read
+    them hold for the past too."""
+    SafetyApproval = apps.get_model("safety_labels", "SafetyApproval")
+    SafetyLabel = apps.get_model("safety_labels", "SafetyLabel")
+    Credential = apps.get_model("annotators", "Credential")
+    ExportJob = apps.get_model("review", "ExportJob")
+    alias = schema_editor.connection.alias
+    # Nobody could approve without a safety-review credential: a database without one, and
+    # without a finished export, has nothing to fill in.
+    if not Credential.objects.using(alias).filter(kind="safety_review").exists() and \
+            not ExportJob.objects.using(alias).filter(status="done").exists():
+        return
+    _safety_database_ready(apps)
+    # Each approval was given under an active safety-review credential (the services checked
+    # it): the one its reviewer held then.
+    for approval in SafetyApproval.objects.using("safety").filter(
+            credential_id=None, adjudication=False).exclude(decision="escalate"):
+        held = Credential.objects.using(alias).filter(
+            user_id=approval.reviewer_id, kind="safety_review",
+            issued_at__lte=approval.created_at).order_by("-issued_at").first()
+        if held is not None:
+            approval.credential_id = held.pk
+            approval.credential_status = "active"
+            approval.save(update_fields=["credential_id", "credential_status"])
+    # Finished exports carried the batches accepted, and the labels approved, before them.
+    Batch = apps.get_model("annotation", "Batch")
+    BatchDecision = apps.get_model("review", "BatchDecision")
+    for job in ExportJob.objects.using(alias).filter(status="done").order_by("finished_at"):
+        if job.task.kind == "safety":
+            approved = SafetyApproval.objects.using("safety").filter(
+                decision="approve", adjudication=False,
+                created_at__lte=job.finished_at).values("label_id")
+            SafetyLabel.objects.using("safety").filter(
+                task_id=job.task_id, status="approved", first_exported_at=None,
+                pk__in=approved).update(first_exported_at=job.finished_at)
+        else:
+            accepted = BatchDecision.objects.using(alias).filter(
+                outcome="accepted", decided_at__lte=job.finished_at).values("batch_id")
+            Batch.objects.using(alias).filter(
+                task_id=job.task_id, first_exported_at=None, pk__in=accepted).update(
+                first_exported_at=job.finished_at)
 
 
 def functional_threshold_follows_the_rules(apps, schema_editor):
@@ -52,9 +102,15 @@ class Migration(migrations.Migration):
         ('annotation', '0005_membership_for_good_corrections_and_bounds'),
         ('review', '0003_export_started_at'),
         ('safety_labels', '0005_approvals_keep_credentials_verdict_risks'),
+        ('annotators', '0007_exam_and_policy_bounds'),
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='samplecheck',
+            name='risks_id',
+            field=models.BigIntegerField(blank=True, null=True),
+        ),
         migrations.RunPython(move_verdict_risks, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='samplecheck',
@@ -119,4 +175,5 @@ class Migration(migrations.Migration):
         ),
             migrations.RunPython(functional_threshold_follows_the_rules,
                              migrations.RunPython.noop),
+            migrations.RunPython(record_what_was_already_there, migrations.RunPython.noop),
     ]

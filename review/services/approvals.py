@@ -50,7 +50,8 @@ def safety_approval_next(*, reviewer: AbstractBaseUser, task_id: int) -> SafetyL
     decided on; None when there is none."""
     task = task_for_review(task_id)
     check_reviewer(user=reviewer, task=task)
-    voted = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=reviewer.pk) \
+    voted = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=reviewer.pk,
+                                          withdrawn_at=None) \
         .exclude(adjudication=False, decision=SafetyApproval.Decision.ESCALATE)
     theirs = Q(annotator_id=reviewer.pk) | Q(Exists(voted))
     # Through the (task, status) index first; labels once approved and now short of counted
@@ -193,32 +194,54 @@ def safety_label_rule(*, manager: AbstractBaseUser, label_id: int, decision: str
     return label
 
 
-def safety_approvals_withdraw_for(*, reviewer_id: int, reason: str) -> int:
-    """Withdraw the reviewer's approvals of safety labels not yet exported (their credential
-    was revoked, or suspended by a quality signal); labels left short of approvals go back
-    to the approval queue. Audited here after the safety commit; returns how many were
-    withdrawn (none the second time)."""
+def safety_approvals_withdraw_for(*, credential_ids: list[int], reason: str) -> int:
+    """Withdraw the approvals given under these safety-review credentials (revoked, or
+    suspended by a quality signal) of labels not yet exported; labels left short of approvals
+    go back to the approval queue. Audited here after the safety commit (the reconciler
+    writes an event a crash left out); returns how many were withdrawn (none the second
+    time)."""
     required = dict(Task.objects.filter(kind="safety").values_list("pk", "required_approvals"))
-    withdrawn = safety_approvals_withdraw(reviewer_id=reviewer_id, reason=reason,
+    withdrawn = safety_approvals_withdraw(credential_ids=credential_ids, reason=reason,
                                           now=timezone.now(), required_by_task=required)
     if withdrawn:
-        with transaction.atomic():
-            record_event(actor=None, action="safety_approval.withdrawn",
-                         target_type="auth.user", target_id=reviewer_id,
-                         data={"reason": reason, "approvals": [a.pk for a in withdrawn],
-                               "labels": sorted({a.label_id for a in withdrawn})})
+        _audit_withdrawals(withdrawn, reason=reason)
     return len(withdrawn)
 
 
+def _audit_withdrawals(approvals: list[SafetyApproval], *, reason: str) -> None:
+    by_reviewer: dict[int, list[SafetyApproval]] = {}
+    for approval in approvals:
+        by_reviewer.setdefault(approval.reviewer_id, []).append(approval)
+    with transaction.atomic():
+        for reviewer_id, theirs in sorted(by_reviewer.items()):
+            record_event(actor=None, action="safety_approval.withdrawn",
+                         target_type="auth.user", target_id=reviewer_id,
+                         data={"reason": reason, "approvals": [a.pk for a in theirs],
+                               "labels": sorted({a.label_id for a in theirs}),
+                               "credentials": sorted({a.credential_id for a in theirs})})
+
+
 def _withdrawing_credentials() -> dict[int, str]:
-    """Reviewers whose safety-review credential is revoked, or suspended by a quality
-    signal, with why: their approvals of labels not yet exported no longer count."""
+    """Safety-review credentials revoked, or suspended by a quality signal, with why: the
+    approvals given under them, of labels not yet exported, no longer count."""
     rows = Credential.objects.filter(kind=CredentialKind.SAFETY_REVIEW).filter(
         Q(status=Credential.Status.REVOKED)
         | Q(status=Credential.Status.SUSPENDED,
             suspension_cause=Credential.SuspensionCause.QUALITY))
-    return {user_id: f"credential {pk} {status}" for user_id, pk, status in
-            rows.values_list("user_id", "pk", "status")}
+    return {pk: f"credential {pk} {status}" for pk, status in rows.values_list("pk", "status")}
+
+
+def _unaudited_withdrawals(since) -> list[SafetyApproval]:
+    """Approvals withdrawn since ``since`` whose withdrawal the trail does not show (a crash
+    between the safety commit and the audit event)."""
+    withdrawn = list(SafetyApproval.objects.filter(withdrawn_at__gte=since))
+    if not withdrawn:
+        return []
+    audited = {approval_id for data in AuditEvent.objects.filter(
+        action__in=["safety_approval.withdrawn", "safety_approval.withdrawal_reconciled"],
+        created_at__gte=since - timedelta(minutes=5)).values_list("data", flat=True)
+        for approval_id in data.get("approvals", [])}
+    return [approval for approval in withdrawn if approval.pk not in audited]
 
 
 def safety_decisions_reconcile(*, since_hours: int = 48) -> int:
@@ -255,8 +278,12 @@ def safety_decisions_reconcile(*, since_hours: int = 48) -> int:
                   .values_list("annotator_id", flat=True))
     for user_id in sorted(pending):
         repaired += safety_work_return(user_id=user_id)
-    for reviewer_id, reason in sorted(_withdrawing_credentials().items()):
-        repaired += safety_approvals_withdraw_for(reviewer_id=reviewer_id, reason=reason)
+    for credential_id, reason in sorted(_withdrawing_credentials().items()):
+        repaired += safety_approvals_withdraw_for(credential_ids=[credential_id], reason=reason)
+    if unaudited := _unaudited_withdrawals(since):
+        _audit_withdrawals(unaudited, reason="withdrawn before a crash; audited by the "
+                                             "reconciler")
+        repaired += len(unaudited)
     withdrawn = list(SafetyLabel.objects.filter(
         submitted_at__gte=since - timedelta(days=30),
         status__in=[SafetyLabel.Status.REJECTED, SafetyLabel.Status.SUPERSEDED])

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Item
@@ -29,6 +29,7 @@ from rules.models import RiskCategory
 from safety_labels.services import verdict_risks_record
 
 from ..models import BatchDecision, Sample, SampleCheck
+from ..selectors import waiting_checks
 from .common import NotAReviewer, ReviewConflict, ReviewInvalid, check_reviewer, task_for_review
 
 # A check claimed but not answered for this long goes back to the queue.
@@ -40,14 +41,6 @@ ILLEGAL_GROUPS = ("A.1.", "A.2.", "A.3.", "A.4.")
 def illegal_codes(codes: list[str]) -> list[str]:
     """The codes among ``codes`` that name illegal or unhealthy content (A.1 to A.4)."""
     return [code for code in codes if code.startswith(ILLEGAL_GROUPS)]
-
-
-def _waiting_checks():
-    """Checks that wait for a verdict: of a sample in review, or of a re-done label in a
-    batch being corrected."""
-    return SampleCheck.objects.filter(verdict="").filter(
-        Q(recheck=False, sample__batch__state=Batch.State.IN_REVIEW)
-        | Q(recheck=True, sample__batch__state=Batch.State.CORRECTING))
 
 
 def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleCheck | None:
@@ -66,7 +59,7 @@ def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleChec
     labelled = FunctionalLabel.objects.filter(item_id=OuterRef("item_id"), annotator=reviewer)
     with transaction.atomic(durable=True):
         # Lock the check rows only: a claim on one label must not hide the whole sample.
-        check = (_waiting_checks().select_for_update(skip_locked=True, of=("self",))
+        check = (waiting_checks().select_for_update(skip_locked=True, of=("self",))
                  .filter(sample__batch__task_id=task_id)
                  .filter(Q(reviewer=None) | Q(claimed_at__lt=stale))
                  .exclude(Exists(labelled)).order_by("pk").first())
@@ -83,7 +76,7 @@ def sample_check_next(*, reviewer: AbstractBaseUser, task_id: int) -> SampleChec
 
 
 def _open_checks(task_id: int):
-    return (_waiting_checks().filter(sample__batch__task_id=task_id)
+    return (waiting_checks().filter(sample__batch__task_id=task_id)
             .select_related("item", "label", "sample__batch__task__rule_version"))
 
 
@@ -117,7 +110,7 @@ def valid_verdict(verdict: str, note: str, risk_codes: list) -> tuple[str, str, 
         if not illegal:
             # A.5 is inaccurate or unreliable content, not illegal content.
             verdict = SampleCheck.Verdict.INACCURATE
-            note = note or "Inaccurate or unreliable content (A.5), not illegal content."
+            note = note or "Inaccurate or unreliable content, not illegal content."
     elif verdict == SampleCheck.Verdict.INACCURATE:
         if illegal:
             raise ReviewInvalid(f"{', '.join(illegal)} name illegal or unhealthy content; "
@@ -145,21 +138,24 @@ def sample_check_record(*, reviewer: AbstractBaseUser, check_id: int, verdict: s
     :raises ReviewConflict: if the check already has a verdict or another reviewer holds it.
     """
     found = SampleCheck.objects.filter(pk=check_id).values_list(
-        "sample__batch__task_id", "item_id").first()
+        "sample__batch__task_id", "item_id", "verdict").first()
     if found is None:
         raise NotAReviewer("No such check among yours.")
-    task_id, item_id = found
+    task_id, item_id, checked = found
     check_reviewer(user=reviewer, task=task_for_review(task_id))
+    if checked:
+        raise ReviewConflict(f"This label was already checked ({checked}).")
     verdict, note, codes = valid_verdict(verdict, note, risk_codes or [])
-    verdict_risks_record(check_id=check_id, task_id=task_id, item_id=item_id, risk_codes=codes,
-                         now=timezone.now())
+    # Committed there first; a verdict refused below leaves an unused row, never a change.
+    risks = verdict_risks_record(check_id=check_id, task_id=task_id, item_id=item_id,
+                                 risk_codes=codes, now=timezone.now())
     return _record(reviewer=reviewer, check_id=check_id, verdict=verdict, note=note,
-                   codes=codes)
+                   codes=codes, risks_id=risks.pk if risks else None)
 
 
 @transaction.atomic(durable=True)
 def _record(*, reviewer: AbstractBaseUser, check_id: int, verdict: str, note: str,
-            codes: list[str]) -> SampleCheck:
+            codes: list[str], risks_id: int | None) -> SampleCheck:
     batch_id = SampleCheck.objects.filter(pk=check_id).values_list(
         "sample__batch_id", flat=True).get()
     # The batch lock orders verdicts of one batch, so that the last one decides once.
@@ -169,7 +165,7 @@ def _record(*, reviewer: AbstractBaseUser, check_id: int, verdict: str, note: st
     check_reviewer(user=reviewer, task=task_for_review(batch.task_id))
     if check.verdict:
         raise ReviewConflict(f"This label was already checked ({check.verdict}).")
-    if not _waiting_checks().filter(pk=check.pk).exists():
+    if not waiting_checks().filter(pk=check.pk).exists():
         raise ReviewConflict(f"Batch {batch.number} is {batch.state}; it takes no verdicts.")
     if check.reviewer_id not in (None, reviewer.pk) and check.claimed_at and \
             check.claimed_at > timezone.now() - timedelta(minutes=CLAIM_MINUTES):
@@ -179,8 +175,9 @@ def _record(*, reviewer: AbstractBaseUser, check_id: int, verdict: str, note: st
     check.reviewer = reviewer
     check.verdict = verdict
     check.note = note
+    check.risks_id = risks_id
     check.checked_at = timezone.now()
-    check.save(update_fields=["reviewer", "verdict", "note", "checked_at"])
+    check.save(update_fields=["reviewer", "verdict", "note", "risks_id", "checked_at"])
     # The codes are in the safety database; the trail says how many, never which.
     record_event(actor=reviewer, action="sample_check.recorded", target=check,
                  data={"sample": check.sample_id, "label": check.label_id,
@@ -278,11 +275,28 @@ def _after_recheck(*, batch: Batch, check: SampleCheck) -> None:
     batch_accept_if_corrected(batch=batch)
 
 
+def _redone_labels(batch_ids):
+    """Current labels of batches being corrected that were made after the decision that sent
+    them to be corrected: the labels each needing a check of its own."""
+    latest = BatchDecision.objects.filter(batch=OuterRef("item__batch_id")) \
+        .order_by("-decided_at", "-pk").values("decided_at")[:1]
+    return (FunctionalLabel.objects.filter(item__batch_id__in=batch_ids, superseded_at=None,
+                                           item__batch__state=Batch.State.CORRECTING)
+            .annotate(decided_at=Subquery(latest)).filter(submitted_at__gt=F("decided_at")))
+
+
 def batch_accept_if_corrected(*, batch: Batch) -> bool:
     """Accept a locked batch being corrected once every item carries its labels again and
-    every re-done label passed its check."""
-    if batch.state != Batch.State.CORRECTING or batch_unfinished(batch) or \
-            _waiting_checks().filter(sample__batch=batch).exists():
+    every label made again passed its own check. A label made again whose check was never
+    queued (its message is still on its way, or was lost) gets it now, and the batch waits
+    for it."""
+    if batch.state != Batch.State.CORRECTING or batch_unfinished(batch):
+        return False
+    unchecked = list(_redone_labels([batch.pk]).exclude(
+        Exists(SampleCheck.objects.filter(label=OuterRef("pk")))).select_related("item"))
+    for label in unchecked:
+        _queue_recheck(batch=batch, label=label)
+    if unchecked or waiting_checks().filter(sample__batch=batch).exists():
         return False
     rechecked = SampleCheck.objects.filter(sample__batch=batch, recheck=True).count()
     batch_transition(actor=None, batch=batch, to=Batch.State.ACCEPTED,
@@ -312,19 +326,8 @@ def batch_invalidate(*, batch: Batch, cause: str, item_ids: list[int],
     return decision
 
 
-@transaction.atomic(durable=True)
-def recheck_queue(*, label_id: int) -> SampleCheck | None:
-    """Queue a check of a label made again in a batch being corrected; queueing it twice
-    queues it once. None if the batch is no longer being corrected or the label was
-    replaced."""
-    label = FunctionalLabel.objects.filter(pk=label_id).values_list(
-        "item__batch_id", flat=True).first()
-    if label is None:
-        return None
-    batch = batch_lock(label)
-    label = FunctionalLabel.objects.select_related("item").get(pk=label_id)
-    if batch.state != Batch.State.CORRECTING or label.superseded_at is not None:
-        return None
+def _queue_recheck(*, batch: Batch, label: FunctionalLabel) -> SampleCheck:
+    """Queue the check of a label made again, in the caller's transaction (batch locked)."""
     existing = SampleCheck.objects.filter(label=label).first()
     if existing is not None:
         return existing
@@ -337,13 +340,26 @@ def recheck_queue(*, label_id: int) -> SampleCheck | None:
     return check
 
 
+@transaction.atomic(durable=True)
+def recheck_queue(*, label_id: int) -> SampleCheck | None:
+    """Queue a check of a label made again in a batch being corrected; queueing it twice
+    queues it once. None if the batch is no longer being corrected or the label was
+    replaced."""
+    batch_id = FunctionalLabel.objects.filter(pk=label_id).values_list(
+        "item__batch_id", flat=True).first()
+    if batch_id is None:
+        return None
+    batch = batch_lock(batch_id)
+    label = FunctionalLabel.objects.get(pk=label_id)
+    if batch.state != Batch.State.CORRECTING or label.superseded_at is not None:
+        return None
+    return _queue_recheck(batch=batch, label=label)
+
+
 def rechecks_due(*, limit: int = 500) -> list[int]:
     """Labels made again in batches being corrected that have no check yet (their queueing
     was lost): for the periodic sweep. Returns the label ids."""
     checked = SampleCheck.objects.filter(label=OuterRef("pk"))
-    decided = BatchDecision.objects.filter(batch=OuterRef("item__batch_id"),
-                                           decided_at__lt=OuterRef("submitted_at"))
-    return list(FunctionalLabel.objects.filter(
-        item__batch__state=Batch.State.CORRECTING, superseded_at=None)
-        .filter(Exists(decided)).exclude(Exists(checked))
-        .values_list("pk", flat=True)[:limit])
+    correcting = Batch.objects.filter(state=Batch.State.CORRECTING).values("pk")
+    return list(_redone_labels(correcting).exclude(Exists(checked))
+                .values_list("pk", flat=True)[:limit])

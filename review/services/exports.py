@@ -269,6 +269,11 @@ def export_job_run(*, job_id: int) -> ExportJob:
             message=f"{counted[0]} labels exported.")
         if finished:
             batches_mark_exported(batch_ids=sorted(carried.batch_ids), at=finished_at)
+            # A batch invalidated while this export ran is in the file all the same: its
+            # labels are to be withdrawn.
+            BatchDecision.objects.filter(
+                batch_id__in=carried.batch_ids, outcome=BatchDecision.Outcome.INVALIDATED,
+                exported_before=False).update(exported_before=True)
             record_event(actor=None, action="export.finished", target=job,
                          data={"task": task.pk, "rows": counted[0],
                                "file": job.output.name,

@@ -39,14 +39,14 @@ class Migration(migrations.Migration):
             name='VerdictRisk',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('check_id', models.BigIntegerField(unique=True)),
+                ('check_id', models.BigIntegerField()),
                 ('task_id', models.BigIntegerField()),
                 ('item_id', models.BigIntegerField()),
                 ('risk_codes', models.JSONField(default=list)),
                 ('created_at', models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['task_id'], name='verdict_risk_task_idx')],
+                'indexes': [models.Index(fields=['task_id'], name='verdict_risk_task_idx'), models.Index(fields=['check_id'], name='verdict_risk_check_idx')],
                 'constraints': [models.CheckConstraint(condition=models.Q(('risk_codes', []), _negated=True), name='verdict_risk_names_risks')],
             },
         ),

@@ -173,3 +173,43 @@ class TestApprovalsThroughTheApi:
 
         assert response.status_code == 200
         assert SafetyLabel.objects.get(task_id=task.pk).status == "submitted"
+
+
+class TestWithdrawalsFollowTheCredential:
+    def test_approvals_under_a_new_credential_after_a_revocation_keep_counting(self, manager):
+        from annotators.services.credentials import credential_issue_for
+
+        task, _, (first, _) = safety_setup(manager, name="Requalified", items=2)
+        old = credential_of(first)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            credential_revoke(actor=manager, credential_id=old.pk, reason="Leaked data")
+        attempt = first.exam_attempts.filter(credential_kind="safety_review", passed=True) \
+            .latest("pk")
+        new = credential_issue_for(attempt)   # retrained and examined again
+        label = safety_approval_next(reviewer=first, task_id=task.pk)
+        from review.services import safety_label_approve
+        safety_label_approve(reviewer=first, label_id=label.pk)
+
+        safety_decisions_reconcile()
+
+        approval = SafetyApproval.objects.get(label_id=label.pk)
+        assert approval.credential_id == new.pk
+        assert approval.withdrawn_at is None
+        assert SafetyLabel.objects.get(pk=label.pk).status == "approved"
+
+    def test_a_withdrawal_whose_audit_event_was_lost_is_audited_by_the_reconciler(self,
+                                                                                 manager):
+        from safety_labels.services import safety_approvals_withdraw
+
+        task, _, (first, _) = safety_setup(manager, name="Gap", items=2)
+        approved = approve_all(first, task)
+        credential = credential_of(first)
+        # Committed in the safety database; the process died before the event here.
+        safety_approvals_withdraw(credential_ids=[credential.pk], reason="credential revoked",
+                                  now=timezone.now(), required_by_task={task.pk: 1})
+
+        safety_decisions_reconcile()
+        safety_decisions_reconcile()
+
+        [event] = AuditEvent.objects.filter(action="safety_approval.withdrawn")
+        assert sorted(event.data["labels"]) == sorted(approved)

@@ -17,7 +17,14 @@ from review.selectors import batch_board
 from review.services import batches_sample_due, export_rows
 from tests.annotation_setup import join
 from tests.conftest import make_person
-from tests.review_setup import batch_states, check_all, review_task, samples_of
+from tests.review_setup import (
+    batch_states,
+    check_all,
+    label_everything,
+    review_task,
+    sample_due_batches,
+    samples_of,
+)
 from tests.services_payloads import GOOD_FUNCTIONAL
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
@@ -138,3 +145,58 @@ class TestRechecksThroughTheApi:
         assert (check["item"]["id"], check["recheck"]) == (wrong, True)
         assert verdict.status_code == 200
         assert Batch.objects.get(task=task).state == "accepted"
+
+
+class TestRechecksCannotBeSkipped:
+    def test_a_label_made_again_whose_check_is_not_yet_queued_holds_the_batch(self, manager):
+        task, workers, reviewer = review_task(manager, name="Twolabels", items=200,
+                                              batch_size=200, labels_per_item=2)
+        wrong = samples_of(task).get().item_ids[0]
+        check_all(reviewer, task, {wrong: ("inaccurate", "wrong", [])})
+        second, third = (make_person(f"twolabels.{n}", Role.ANNOTATOR) for n in (2, 3))
+        join(manager, task, second)
+        join(manager, task, third)
+        assert relabel(second, task) == wrong
+        # The other label commits; the message that queues its check has not arrived.
+        lease = lease_next(user=third, task_id=task.pk)
+        lease_submit(user=third, lease_id=lease.pk, client_id=uuid.uuid4(),
+                     label=GOOD_FUNCTIONAL)
+
+        assert check_all(reviewer, task) == 2
+
+        assert batch_states(task) == ["accepted"]
+        assert SampleCheck.objects.filter(item_id=wrong, recheck=True,
+                                          verdict="accurate").count() == 2
+
+    def test_after_a_round_sent_back_only_labels_made_again_are_rechecked(self, manager):
+        task, people, reviewer = review_task(manager, name="Secondround", items=200,
+                                             batch_size=200)
+        first, second = samples_of(task).get().item_ids[:2]
+        check_all(reviewer, task, {first: ("inaccurate", "x", []),
+                                   second: ("inaccurate", "x", [])})
+        assert batch_states(task) == ["annotating"]
+        label_everything(task, people)
+        sample_due_batches()
+        again = samples_of(task).last()
+        check_all(reviewer, task, {again.item_ids[0]: ("inaccurate", "x", [])})
+        assert batch_states(task) == ["correcting"]
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            batches_sample_due()
+
+        assert not SampleCheck.objects.filter(sample__batch__task=task, recheck=True).exists()
+
+
+def test_the_review_home_counts_labels_made_again_and_forgets_a_task_left(manager, client):
+    from annotation.services import membership_remove
+    from review.selectors import review_queue_counts, tasks_reviewed_by
+
+    task, _worker, reviewer, _wrong = correcting(manager, "Home")
+    other = make_person("home.other", Role.ANNOTATOR)
+    join(manager, task, other)
+    relabel(other, task)
+
+    assert review_queue_counts(actor=reviewer, tasks=[task]) == {task.pk: 1}
+
+    membership_remove(actor=manager, membership_id=task.memberships.get(user=reviewer).pk)
+    assert list(tasks_reviewed_by(actor=reviewer)) == []

@@ -191,3 +191,73 @@ def test_an_illegal_verdict_names_an_a1_to_a4_risk(manager):
 
     with pytest.raises(ReviewInvalid, match="Name the risk categories"):
         sample_check_record(reviewer=reviewer, check_id=check.pk, verdict="illegal")
+
+
+class TestVerdictRisksAreKept:
+    @pytest.mark.parametrize(("verdict", "codes"), [("accurate", []), ("illegal", ["A.4.a"])])
+    def test_a_refused_second_verdict_leaves_the_first_ones_codes(self, manager, verdict,
+                                                                 codes):
+        from review.selectors import decision_risk_codes
+
+        task, _, reviewer = review_task(manager, name="Evidence", items=3, batch_size=3)
+        first = samples_of(task).get().item_ids[0]
+        check_all(reviewer, task, {first: ("illegal", "", ["A.1.c"])})
+        check = SampleCheck.objects.get(item_id=first)
+        decision = BatchDecision.objects.get(batch__task=task)
+        client = APIClient()
+        client.force_authenticate(reviewer)
+
+        response = client.post(reverse("api:review:sample-check-verdict", args=[check.pk]),
+                               {"verdict": verdict, "risk_codes": codes}, format="json")
+
+        assert response.status_code == 409
+        assert decision_risk_codes(decision=decision) == {first: ["A.1.c"]}
+        assert VerdictRisk.objects.filter(check_id=check.pk).count() == 1
+
+
+def test_a_batch_invalidated_while_an_export_carries_it_is_listed_for_withdrawal(manager):
+    from unittest import mock
+
+    from django.db import transaction
+
+    from annotation.services.rework import batch_lock
+    from review.selectors import withdrawal_list
+    from review.services import exports
+    from review.services.checks import batch_invalidate
+
+    task = functional_with(manager, "Midway", export=True)
+    batch = Batch.objects.get(task=task)
+    rows = exports.export_rows
+
+    def rows_then_found_illegal(task_, carried=None):
+        yield from rows(task_, carried)
+        with transaction.atomic():
+            locked = batch_lock(batch.pk)
+            batch_invalidate(batch=locked, cause="safety_label",
+                             item_ids=list(locked.items.values_list("pk", flat=True)),
+                             evidence_extra={"safety_label": 1})
+
+    Batch.objects.filter(pk=batch.pk).update(first_exported_at=None)
+    with mock.patch.object(exports, "export_rows", rows_then_found_illegal), \
+            TestCase.captureOnCommitCallbacks(execute=True):
+        export_job_create(actor=manager, task_id=task.pk, format="jsonl")
+
+    decision = BatchDecision.objects.get(batch=batch, cause="safety_label")
+    assert decision.exported_before
+    assert withdrawal_list().filter(pk=decision.pk).exists()
+
+
+def test_the_decision_list_reads_risk_codes_once_per_database(manager,
+                                                             django_assert_max_num_queries):
+    task, _, reviewer = review_task(manager, name="Manydecisions", items=12, batch_size=2)
+    check_all(reviewer, task, {item: ("illegal", "", ["A.1.a"])
+                               for sample in samples_of(task) for item in sample.item_ids})
+    client = APIClient()
+    client.force_authenticate(manager)
+    url = reverse("api:review:decision-list", args=[task.pk])
+
+    with django_assert_max_num_queries(12):
+        body = client.get(url).json()
+
+    assert len(body["results"]) == 6
+    assert all(decision["illegal_risks"] for decision in body["results"])

@@ -171,3 +171,16 @@ class TestMembershipPages:
                                        {"action": "remove-member"})
 
         assert response.status_code == 405
+
+
+def test_a_membership_is_never_deleted_through_the_orm(manager, annotator, functional_task):
+    from annotation.models import MembershipKept
+
+    membership = join(manager, functional_task, annotator)
+
+    with pytest.raises(MembershipKept):
+        membership.delete()
+    with pytest.raises(MembershipKept):
+        Membership.objects.filter(pk=membership.pk).delete()
+
+    assert Membership.objects.filter(pk=membership.pk).exists()

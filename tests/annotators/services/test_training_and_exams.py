@@ -415,3 +415,21 @@ class TestPolicyBounds:
                                        "before using it.")
         assert error.value.code == "exam_not_ready"
         assert CredentialPolicy.objects.get(kind=KIND).exam is None
+
+
+class TestExamsFromBeforeTheFloor:
+    def test_an_exam_passing_below_the_floor_cannot_be_taken(self, annotator, workforce):
+        from annotators.models import CredentialPolicy, Exam
+        from annotators.services import attempt_start
+        from annotators.services.exams import AttemptRefused
+        from tests.workforce import KIND, complete_training
+
+        policy = CredentialPolicy.objects.get(kind=KIND)
+        # Saved before the floor existed: the editor refuses such marks now.
+        Exam.objects.filter(pk=policy.exam_id).update(pass_mark_using_tools=40)
+        complete_training(annotator, policy.course)
+
+        with pytest.raises(AttemptRefused, match="below the floor of 60%"):
+            attempt_start(user=annotator, kind=KIND)
+
+        assert not annotator.exam_attempts.exists()
