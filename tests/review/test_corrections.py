@@ -149,7 +149,7 @@ class TestRechecksThroughTheApi:
 
 class TestRechecksCannotBeSkipped:
     def test_a_label_made_again_whose_check_is_not_yet_queued_holds_the_batch(self, manager):
-        task, workers, reviewer = review_task(manager, name="Twolabels", items=200,
+        task, _workers, reviewer = review_task(manager, name="Twolabels", items=200,
                                               batch_size=200, labels_per_item=2)
         wrong = samples_of(task).get().item_ids[0]
         check_all(reviewer, task, {wrong: ("inaccurate", "wrong", [])})
