@@ -40,6 +40,26 @@ BEGIN SELECT RAISE(ABORT, 'a membership keeps its task, person and function'); E
 SQLITE_DROP = "DROP TRIGGER IF EXISTS membership_for_good;"
 
 
+def tasks_follow_their_rules(apps, schema_editor):
+    """Tasks created before rules bound them: raise what is looser than their rule version's
+    to it (approvals, expected and minimum time per item). Nothing becomes looser."""
+    Task = apps.get_model("annotation", "Task")
+    for task in Task.objects.using(schema_editor.connection.alias).select_related(
+            "rule_version"):
+        version, changed = task.rule_version, []
+        for field in ("required_approvals", "expected_seconds_per_item",
+                      "minimum_seconds_per_item"):
+            floor = getattr(version, field)
+            if floor and getattr(task, field) < floor:
+                setattr(task, field, floor)
+                changed.append(field)
+        if task.expected_seconds_per_item < task.minimum_seconds_per_item:
+            task.expected_seconds_per_item = task.minimum_seconds_per_item
+            changed.append("expected_seconds_per_item")
+        if changed:
+            task.save(update_fields=sorted(set(changed)))
+
+
 def create_guard(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
@@ -176,4 +196,5 @@ class Migration(migrations.Migration):
             constraint=models.UniqueConstraint(condition=models.Q(('state__in', ['active', 'submitted', 'skipped', 'failed'])), fields=('item', 'user'), name='lease_one_per_item_and_user'),
         ),
         migrations.RunPython(create_guard, drop_guard),
+        migrations.RunPython(tasks_follow_their_rules, migrations.RunPython.noop),
     ]

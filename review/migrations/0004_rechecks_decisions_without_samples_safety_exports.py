@@ -45,6 +45,20 @@ def move_verdict_risks(apps, schema_editor):
             decision.save(update_fields=["evidence"])
 
 
+def move_verdict_risks_back(apps, schema_editor):
+    SampleCheck = apps.get_model("review", "SampleCheck")
+    checks = list(SampleCheck.objects.using(schema_editor.connection.alias)
+                  .exclude(risks_id=None))
+    if not checks:
+        return
+    VerdictRisk = apps.get_model("safety_labels", "VerdictRisk")
+    codes = dict(VerdictRisk.objects.using("safety").filter(
+        pk__in=[check.risks_id for check in checks]).values_list("pk", "risk_codes"))
+    for check in checks:
+        check.risk_codes = codes.get(check.risks_id, [])
+        check.save(update_fields=["risk_codes"])
+
+
 def record_what_was_already_there(apps, schema_editor):
     """Approvals given before credentials were recorded on them, and what exports carried out
     before exports were recorded: filled in from the rows, so that the rules that now read
@@ -96,6 +110,12 @@ def functional_threshold_follows_the_rules(apps, schema_editor):
         kind="functional_annotate", threshold=Decimal("0.900")).update(threshold=None)
 
 
+def functional_threshold_of_its_own(apps, schema_editor):
+    QualityPolicy = apps.get_model("review", "QualityPolicy")
+    QualityPolicy.objects.using(schema_editor.connection.alias).filter(
+        threshold=None).update(threshold=Decimal("0.900"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -106,16 +126,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveConstraint(
+            model_name='samplecheck',
+            name='sample_check_illegal_names_risks',
+        ),
         migrations.AddField(
             model_name='samplecheck',
             name='risks_id',
             field=models.BigIntegerField(blank=True, null=True),
         ),
-        migrations.RunPython(move_verdict_risks, migrations.RunPython.noop),
-        migrations.RemoveConstraint(
-            model_name='samplecheck',
-            name='sample_check_illegal_names_risks',
-        ),
+        migrations.RunPython(move_verdict_risks, move_verdict_risks_back),
         migrations.RemoveField(
             model_name='samplecheck',
             name='risk_codes',
@@ -174,6 +194,6 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('cause', 'sample'), ('sample__isnull', False)), models.Q(models.Q(('cause', 'sample'), _negated=True), ('outcome', 'invalidated')), _connector='OR'), name='batch_decision_sample_or_invalidation'),
         ),
             migrations.RunPython(functional_threshold_follows_the_rules,
-                             migrations.RunPython.noop),
+                             functional_threshold_of_its_own),
             migrations.RunPython(record_what_was_already_there, migrations.RunPython.noop),
     ]
