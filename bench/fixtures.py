@@ -20,7 +20,7 @@ from annotators.services import (
     training_open_module,
     training_start,
 )
-from compliance.demo_rules import FUNCTIONAL_FIELDS
+from demo.rules import FUNCTIONAL_FIELDS
 from rules.services import (
     rule_set_create,
     rule_version_acknowledge,

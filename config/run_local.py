@@ -59,7 +59,7 @@ def _logins() -> list[str]:
     django.setup()
     from django.contrib.auth import get_user_model
 
-    from compliance.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE
+    from demo.management.commands.seed_demo import DEMO_PASSWORD, PEOPLE
 
     present = set(get_user_model().objects.filter(
         username__in=[username for username, _, _ in PEOPLE])

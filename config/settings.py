@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "annotation",
     "review",
     "compliance",
+    "demo",
     # Last, as django-axes asks.
     "axes",
 ]

@@ -14,7 +14,7 @@ from annotation.services import (
 )
 from annotators.models import CredentialKind, CredentialPolicy, Role
 from annotators.services import policy_update
-from compliance.demo_rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS
+from demo.rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS
 from rules.services import rule_version_acknowledge, rule_version_publish
 from tests.conftest import make_person
 from tests.rules.conftest import make_functional_draft, make_safety_draft

@@ -1,6 +1,6 @@
 import pytest
 
-from compliance.demo_rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS, _risk_texts
+from demo.rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS, _risk_texts
 from rules.models import RiskCategory, RuleSet, RuleVersion
 from rules.services import (
     risk_rule_save,

@@ -1,6 +1,6 @@
 import pytest
 
-from compliance.demo_rules import FUNCTIONAL_FIELDS
+from demo.rules import FUNCTIONAL_FIELDS
 from rules.label_spec import label_errors, label_spec_errors
 
 SPEC = FUNCTIONAL_FIELDS["label_spec"]

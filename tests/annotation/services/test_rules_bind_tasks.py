@@ -31,7 +31,7 @@ def functional_rules(manager):
 @pytest.fixture
 def safety_rules(manager):
     """Published safety rules asking for 2 approvals of each label."""
-    from compliance.demo_rules import SAFETY_FIELDS
+    from demo.rules import SAFETY_FIELDS
 
     draft = make_safety_draft(manager, fields={**SAFETY_FIELDS, "required_approvals": 2})
     return rule_version_publish(actor=manager, version_id=draft.pk)

@@ -1,7 +1,7 @@
 import pytest
 
 from audit.models import AuditEvent
-from compliance.demo_rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS
+from demo.rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS
 from rules.models import RuleVersion
 from rules.services import (
     RulesPermissionDenied,

@@ -19,9 +19,9 @@ from review.services import (
     sample_check_record,
 )
 
-from .demo_rules import FUNCTIONAL_NAME
-from .demo_tasks import SAFETY_TASK, _join, _task, _texts_functional, label_in_time
-from .demo_workforce import _train_and_pass
+from .rules import FUNCTIONAL_NAME
+from .work import SAFETY_TASK, _join, _task, _texts_functional, label_in_time
+from .workforce import _train_and_pass
 
 REVIEW_TASK = "Rank answers on everyday topics"
 NEXT_TASK = "Rank answers: next delivery"

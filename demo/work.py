@@ -21,8 +21,8 @@ from annotation.services import (
 from rules.models import RuleVersion
 from rules.services import rule_version_acknowledge
 
-from .demo_clock import CLOCK
-from .demo_rules import FUNCTIONAL_NAME, SAFETY_NAME
+from .clock import CLOCK
+from .rules import FUNCTIONAL_NAME, SAFETY_NAME
 
 SAFETY_TASK = "Screen chatbot answers for safety risks"
 FUNCTIONAL_TASK = "Rank chatbot answers"

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEvent
-from compliance.management.commands.seed_demo import PEOPLE
+from demo.management.commands.seed_demo import PEOPLE
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 

@@ -26,7 +26,7 @@ from annotators.services import (
     workforce_sweep,
 )
 
-from .demo_clock import as_of
+from .clock import as_of
 
 COURSES = {
     "functional": "Functional annotation and review: the essentials",

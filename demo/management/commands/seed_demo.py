@@ -6,11 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from annotators.models import Role
 from annotators.services import person_create
-from compliance.demo_clock import CLOCK
-from compliance.demo_review import seed_review
-from compliance.demo_rules import seed_rules
-from compliance.demo_tasks import seed_tasks
-from compliance.demo_workforce import seed_workforce
+from demo.clock import CLOCK
+from demo.review import seed_review
+from demo.rules import seed_rules
+from demo.work import seed_tasks
+from demo.workforce import seed_workforce
 
 # Published on purpose: demo accounts exist only where seed_demo ran, never in production.
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105
