@@ -11,4 +11,5 @@ def roles(request: HttpRequest) -> dict:
     return {
         "is_manager": Role.MANAGER in held,
         "is_reviewer": Role.REVIEWER in held,
+        "is_compliance_officer": Role.COMPLIANCE_OFFICER in held,
     }

@@ -7,15 +7,18 @@ from django.db import models
 
 
 class Role(models.TextChoices):
-    """The three kinds of user; each has a group of the same name and a home page."""
+    """The kinds of user; each has a group of the same name and a home page. A compliance
+    officer reads the compliance report and the audit trail, and changes nothing."""
 
     MANAGER = "manager", "Manager"
+    COMPLIANCE_OFFICER = "compliance_officer", "Compliance officer"
     REVIEWER = "reviewer", "Reviewer"
     ANNOTATOR = "annotator", "Annotator"
 
 
 GROUP_FOR_ROLE = {
     Role.MANAGER: "Managers",
+    Role.COMPLIANCE_OFFICER: "Compliance officers",
     Role.REVIEWER: "Reviewers",
     Role.ANNOTATOR: "Annotators",
 }

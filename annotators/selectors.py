@@ -28,6 +28,7 @@ from .models import (
 ROLE_FOR_GROUP = {group: role for role, group in GROUP_FOR_ROLE.items()}
 HOME_VIEW_FOR_ROLE = {
     Role.MANAGER: "compliance:home",
+    Role.COMPLIANCE_OFFICER: "compliance:report",
     Role.REVIEWER: "review:home",
     Role.ANNOTATOR: "annotation:home",
 }
@@ -54,7 +55,7 @@ def user_is_manager(user: AbstractBaseUser) -> bool:
 def home_url_for(user: AbstractBaseUser) -> str:
     """Return the home page of the user's highest role; annotators' work is the default."""
     roles = user_roles(user)
-    for role in (Role.MANAGER, Role.REVIEWER, Role.ANNOTATOR):
+    for role in (Role.MANAGER, Role.COMPLIANCE_OFFICER, Role.REVIEWER, Role.ANNOTATOR):
         if role in roles:
             return reverse(HOME_VIEW_FOR_ROLE[role])
     return reverse(HOME_VIEW_FOR_ROLE[Role.ANNOTATOR])

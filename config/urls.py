@@ -9,6 +9,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 
 from annotation.urls import api_urlpatterns as annotation_api
 from annotators.urls import api_urlpatterns as workforce_api
+from compliance.urls import api_urlpatterns as compliance_api
 from config import views
 from config.api import api_not_found
 from review.urls import api_urlpatterns as review_api
@@ -24,6 +25,7 @@ api_v1 = [
     path("", include((workforce_api, "workforce"), namespace="workforce")),
     path("", include((annotation_api, "annotation"), namespace="annotation")),
     path("", include((review_api, "review"), namespace="review")),
+    path("", include((compliance_api, "compliance"), namespace="compliance")),
 ]
 
 urlpatterns = [

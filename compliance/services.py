@@ -1,0 +1,91 @@
+"""The only writes of the compliance app: freezing a report as a snapshot."""
+
+import hashlib
+import json
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from annotation.models import Task
+from audit.models import canonical_json
+from audit.services import record_event
+from config.errors import ApplicationError, NotFound
+
+from .models import ComplianceSnapshot
+from .permissions import FREEZE_REPORT
+from .report import compliance_report
+
+LONGEST_PERIOD_DAYS = 3660
+
+
+class ComplianceRefused(ApplicationError):
+    code = "compliance_refused"
+    http_status = 403
+
+
+class PeriodInvalid(ApplicationError):
+    code = "period_invalid"
+    http_status = 400
+
+
+class ScopeTaskNotFound(NotFound):
+    code = "task_not_found"
+
+
+def report_hash(content: dict) -> str:
+    """The hash a frozen report is known by: SHA-256 of its canonical JSON."""
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def check_period(period_from: date, period_to: date) -> None:
+    """:raises PeriodInvalid: for a period that ends before it starts, lies in the future,
+    or is longer than ten years."""
+    if period_from > period_to:
+        raise PeriodInvalid("The period ends before it starts; swap the dates.",
+                            detail={"to": ["On or after the start."]})
+    if period_from > timezone.localdate():
+        raise PeriodInvalid("The period starts in the future; nothing happened there yet.",
+                            detail={"from": ["Today or earlier."]})
+    if (period_to - period_from).days > LONGEST_PERIOD_DAYS:
+        raise PeriodInvalid("A report covers at most ten years; choose a shorter period.",
+                            detail={"from": ["Within ten years of the end."]})
+
+
+def scope_task(task_id: int | None) -> Task | None:
+    """:raises ScopeTaskNotFound: for a task that does not exist."""
+    if task_id is None:
+        return None
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None:
+        raise ScopeTaskNotFound(f"There is no task {task_id}.")
+    return task
+
+
+@transaction.atomic(durable=True)
+def snapshot_freeze(*, actor: AbstractBaseUser, period_from: date, period_to: date,
+                    task_id: int | None = None) -> ComplianceSnapshot:
+    """Freeze the report of a period and scope as it stands now: its content, the hash of
+    that content (written to the audit trail too) and the audit chain's head.
+
+    :raises ComplianceRefused: without the permission to freeze reports.
+    :raises PeriodInvalid: for a period that does not make sense.
+    :raises ScopeTaskNotFound: for a task that does not exist.
+    """
+    if not actor.has_perm(FREEZE_REPORT):
+        raise ComplianceRefused("Only managers freeze the compliance report.")
+    check_period(period_from, period_to)
+    task = scope_task(task_id)
+    report = compliance_report(period_from=period_from, period_to=period_to, task=task)
+    # Stored exactly as hashed, so that reading it back gives the same hash.
+    content = json.loads(canonical_json(report.as_dict()))
+    snapshot = ComplianceSnapshot.objects.create(
+        period_from=period_from, period_to=period_to, task=task, report=content,
+        report_hash=report_hash(content), audit_head=report.audit_head, created_by=actor,
+        created_at=timezone.now())
+    record_event(actor=actor, action="compliance.snapshot_frozen", target=snapshot,
+                 data={"from": period_from.isoformat(), "to": period_to.isoformat(),
+                       "task": task_id, "status": report.status, "hash": snapshot.report_hash,
+                       "audit_head": report.audit_head})
+    return snapshot
