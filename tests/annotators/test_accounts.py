@@ -11,7 +11,7 @@ from annotators.services import UsernameTaken, person_create
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 
 
 def log_in(client, username: str, password: str = PASSWORD):

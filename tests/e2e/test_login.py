@@ -5,7 +5,8 @@ from annotators.models import Role
 from tests.conftest import PASSWORD, make_person
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                                    serialized_rollback=True)]
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from tests.e2e.test_login import log_in
 from tests.rules.conftest import make_functional_draft, make_safety_draft
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                                    serialized_rollback=True)]
 
 HOSTILE = ('<script>window.pwned = "script"</script>\n\n'
            '[click me](javascript:window.pwned="link") '

@@ -9,7 +9,8 @@ from tests.e2e.test_login import log_in
 from tests.workforce import KIND, build_course, build_exam, complete_training, take_exam
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                                    serialized_rollback=True)]
 
 
 def set_up(manager):
