@@ -11,12 +11,13 @@ USERNAMES = [username for username, _, _ in PEOPLE]
 
 
 class TestSeedDemo:
-    def test_creates_a_manager_five_annotators_and_two_reviewers(self, capsys):
+    def test_creates_a_manager_an_officer_five_annotators_and_two_reviewers(self, capsys):
         call_command("seed_demo")
 
         users = get_user_model().objects.filter(username__in=USERNAMES)
         groups = sorted(user.groups.get().name for user in users)
-        assert groups == ["Annotators"] * 5 + ["Managers"] + ["Reviewers"] * 2
+        assert groups == ["Annotators"] * 5 + ["Compliance officers", "Managers"] \
+            + ["Reviewers"] * 2
         output = capsys.readouterr().out
         assert all(username in output for username in USERNAMES)
         assert "password" in output
@@ -114,6 +115,8 @@ class TestSeedDemoTasks:
         assert signal.user.username == "annotator.ma"
         assert signal.evidence["checks"]
         assert signal.user.credentials.get().status == "suspended"
+        from compliance.models import ComplianceSnapshot
+        assert ComplianceSnapshot.objects.get().created_by.username == "manager.lin"
 
     def test_a_functional_item_keeps_its_prompt_and_answers_together(self):
         from annotation.models import Item

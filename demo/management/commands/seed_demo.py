@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annotators.models import Role
 from annotators.services import person_create
 from demo.clock import CLOCK
+from demo.compliance import seed_compliance
 from demo.review import seed_review
 from demo.rules import seed_rules
 from demo.work import seed_tasks
@@ -25,6 +26,7 @@ PEOPLE = [
     ("annotator.ma", "Ma Li", Role.ANNOTATOR),
     ("reviewer.sun", "Sun Mei", Role.REVIEWER),
     ("reviewer.zhou", "Zhou Qiang", Role.REVIEWER),
+    ("officer.qian", "Qian Yu", Role.COMPLIANCE_OFFICER),
 ]
 
 
@@ -65,4 +67,5 @@ class Command(BaseCommand):
 
         manager = user_model.objects.get(username=PEOPLE[0][0])
         return rows, (seed_rules(manager=manager) + seed_workforce(manager=manager)
-                      + seed_tasks(manager=manager) + seed_review(manager=manager))
+                      + seed_tasks(manager=manager) + seed_review(manager=manager)
+                      + seed_compliance(manager=manager))
