@@ -4,6 +4,7 @@ standard's annotation section a status, the figures it rests on and the rows beh
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from annotation.models import Task
@@ -43,11 +44,14 @@ class Section:
     evidence: dict[str, list[dict]] = field(default_factory=dict)
     risks: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # Where a figure's rows are shown when it names no page of its own.
+    rows_url: str = ""
 
     def add(self, key: str, label: str, value, *, link: str = "", must: int | None = None,
             why: str = "") -> Figure:
         """Add a figure; one that differs from what it must be is a violation, said ``why``."""
-        figure = Figure(key=key, label=label, value=value, link=link, must=must)
+        figure = Figure(key=key, label=label, value=value, link=link or self.rows_url,
+                        must=must)
         self.figures.append(figure)
         if figure.breaks:
             self.violations.append(why or f"{label}: {value} (must be {must}).")
@@ -89,6 +93,16 @@ class Scope:
     def tasks(self):
         tasks = Task.objects.all()
         return tasks.filter(pk=self.task.pk) if self.task is not None else tasks
+
+    def tasks_url(self) -> str:
+        """The scope's task page, or the list of tasks."""
+        return reverse("annotation:task-manage", args=[self.task.pk]) if self.task \
+            else reverse("annotation:task-manage-list")
+
+    def batches_url(self) -> str:
+        """The scope's batch board, or the list of tasks (each links its board)."""
+        return reverse("review:batch-board", args=[self.task.pk]) if self.task \
+            else reverse("annotation:task-manage-list")
 
     def task_ids(self) -> list[int]:
         return [self.task.pk] if self.task is not None else \

@@ -49,7 +49,7 @@ def section_sampling(scope: Scope) -> Section:
     section = Section("c.1", "Sampling of functional batches",
                       "Each batch of functional labels is sampled by hand; inaccurate items "
                       "are labelled again; a batch holding illegal or unhealthy content is "
-                      "invalidated.")
+                      "invalidated.", rows_url=scope.batches_url())
     task_ids = list(scope.tasks().filter(kind="functional").values_list("pk", flat=True))
     batch_ids = list(Batch.objects.filter(task_id__in=task_ids).values_list("pk", flat=True))
     completed = AuditEvent.objects.filter(
@@ -122,7 +122,8 @@ def _complete_and_unsampled(batch_ids: list[int]) -> list[dict]:
 
 def section_approval(scope: Scope) -> Section:
     section = Section("c.2", "Approval of every safety label",
-                      "Each safety label is reviewed and approved by at least one reviewer.")
+                      "Each safety label is reviewed and approved by at least one reviewer.",
+                      rows_url=scope.tasks_url())
     tasks = {task.pk: task for task in scope.tasks().filter(kind="safety")}
     labels = SafetyLabel.objects.filter(task_id__in=list(tasks), submitted_at__gte=scope.start,
                                         submitted_at__lt=scope.end)
@@ -138,9 +139,11 @@ def section_approval(scope: Scope) -> Section:
         counted[len({a.reviewer_id for a in label.approvals.all() if a.counts_for(label)})] += 1
     section.evidence["approvals_per_approved_label"] = [
         {"approvals": approvals, "labels": number} for approvals, number in sorted(counted.items())]
-    section.add("escalations", "Escalations to a manager", SafetyApproval.objects.filter(
+    escalations = SafetyApproval.objects.filter(
         label__task_id__in=list(tasks), decision=SafetyApproval.Decision.ESCALATE,
-        created_at__gte=scope.start, created_at__lt=scope.end).count())
+        created_at__gte=scope.start, created_at__lt=scope.end).count()
+    section.add("escalations", "Escalations to a manager", escalations,
+                link=reverse("review:escalated"))
     short = []
     for label in SafetyLabel.objects.filter(
             task_id__in=list(tasks), first_exported_at__gte=scope.start,

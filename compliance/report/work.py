@@ -41,7 +41,7 @@ def worked_both_functions(scope: Scope) -> list[dict]:
 def section_separation(scope: Scope) -> Section:
     section = Section("a.3", "Separate functions",
                       "Annotation and review are separate functions; nobody holds two "
-                      "functions in one task.")
+                      "functions in one task.", rows_url=scope.tasks_url())
     task_ids = scope.task_ids()
     two = list(Membership.objects.filter(task_id__in=task_ids).values("task_id", "user_id")
                .annotate(functions=Count("function", distinct=True))
@@ -84,7 +84,8 @@ def _count_left_out(task_ids: list[int]) -> int:
 
 def section_time(scope: Scope) -> Section:
     section = Section("a.4", "Time for each item",
-                      "Adequate and reasonable time is set aside for each annotation task.")
+                      "Adequate and reasonable time is set aside for each annotation task.",
+                      rows_url=scope.batches_url())
     tasks = list(scope.tasks().select_related("rule_version__rule_set"))
     looser = [{"task": task.pk, "name": task.name, "fields": sorted(problems),
                "link": task_url(task.pk)}
@@ -122,7 +123,8 @@ def section_rules(scope: Scope) -> Section:
     section = Section("b", "Annotation rules",
                       "Rules state objectives, data formats, methods and quality indicators; "
                       "functional and safety rules are separate and cover annotation and "
-                      "review; safety rules cover all 31 risks of Appendix A.")
+                      "review; safety rules cover all 31 risks of Appendix A.",
+                      rows_url=reverse("rules:rule-set-list"))
     task_ids = scope.task_ids()
     in_use = set(Task.objects.filter(pk__in=task_ids).values_list("rule_version_id", flat=True))
     in_use |= set(FunctionalLabel.objects.filter(

@@ -127,7 +127,8 @@ def credentials_at_work(scope: Scope) -> list[dict]:
 def section_training(scope: Scope, at_work: list[dict]) -> Section:
     section = Section("a.1", "Training of annotators",
                       "In-house safety training on the task rules, the annotation tools, "
-                      "quality verification and data security management.")
+                      "quality verification and data security management.",
+                      rows_url=reverse("workforce:course-list"))
     policies = {policy.kind: policy for policy in
                 CredentialPolicy.objects.select_related("course").prefetch_related(
                     "course__modules")}
@@ -169,7 +170,8 @@ def section_training(scope: Scope, at_work: list[dict]) -> Section:
 def section_exams(scope: Scope, at_work: list[dict]) -> Section:
     section = Section("a.2", "Exams, credentials, retraining and reassessment",
                       "In-house exams testing the four abilities; periodic retraining and "
-                      "reassessment; suspension or revocation of credentials when needed.")
+                      "reassessment; suspension or revocation of credentials when needed.",
+                      rows_url=reverse("workforce:exam-list"))
     floor = settings.EXAM_PASS_MARK_FLOOR
     exam_gaps = []
     for policy in CredentialPolicy.objects.select_related("exam"):
