@@ -51,7 +51,7 @@ class _RenamedFields(serializers.Serializer):
 class AuditEventListApi(APIView):
     permission_classes = [ReadsAuditTrail]
 
-    class FilterSerializer(_RenamedFields):
+    class AuditFilterSerializer(_RenamedFields):
         renamed = {"date_from": "from", "date_to": "to"}
 
         actor = serializers.CharField(required=False, allow_blank=True, max_length=150,
@@ -73,7 +73,7 @@ class AuditEventListApi(APIView):
                     {"to": ["The last day is before the first; swap them."]})
             return attrs
 
-    class EventSerializer(serializers.Serializer):
+    class AuditEventSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         created_at = serializers.DateTimeField()
         actor = serializers.CharField(source="actor_label",
@@ -89,30 +89,31 @@ class AuditEventListApi(APIView):
         prev_hash = serializers.CharField()
         hash = serializers.CharField()
 
-    @extend_schema(parameters=[FilterSerializer], responses=EventSerializer(many=True),
+    @extend_schema(parameters=[AuditFilterSerializer],
+                   responses=AuditEventSerializer(many=True),
                    summary="Audit events, newest first, filtered")
     def get(self, request: Request) -> Response:
-        serializer = self.FilterSerializer(data=_given(request))
+        serializer = self.AuditFilterSerializer(data=_given(request))
         serializer.is_valid(raise_exception=True)
         events = audit_event_list(**serializer.validated_data)
-        return paginated_response(self, request, events, self.EventSerializer)
+        return paginated_response(self, request, events, self.AuditEventSerializer)
 
 
 class AuditChainApi(APIView):
     permission_classes = [ReadsAuditTrail]
 
-    class InputSerializer(serializers.Serializer):
+    class AuditChainInputSerializer(serializers.Serializer):
         expect_head = serializers.RegexField(
             r"^[0-9a-fA-F]{64}$", required=False,
             help_text="A head hash noted earlier; the chain is broken if no event has it.",
             error_messages={"invalid": "Give the 64 hexadecimal characters of a head hash."})
 
-    class ChainSerializer(serializers.Serializer):
-        class BreakSerializer(serializers.Serializer):
+    class AuditChainSerializer(serializers.Serializer):
+        class AuditChainBreakSerializer(serializers.Serializer):
             event_id = serializers.IntegerField(allow_null=True)
             reason = serializers.CharField()
 
-        class ExpectedHeadSerializer(serializers.Serializer):
+        class AuditExpectedHeadSerializer(serializers.Serializer):
             hash = serializers.CharField()
             found = serializers.BooleanField()
             event_id = serializers.IntegerField(allow_null=True)
@@ -123,13 +124,13 @@ class AuditChainApi(APIView):
         unkeyed_events = serializers.IntegerField(
             help_text="Events from before the chain was keyed, checked by plain hashes.")
         head_hash = serializers.CharField(source="last_hash")
-        first_break = BreakSerializer(allow_null=True)
-        expected_head = ExpectedHeadSerializer(allow_null=True)
+        first_break = AuditChainBreakSerializer(allow_null=True)
+        expected_head = AuditExpectedHeadSerializer(allow_null=True)
 
-    @extend_schema(parameters=[InputSerializer], responses=ChainSerializer,
+    @extend_schema(parameters=[AuditChainInputSerializer], responses=AuditChainSerializer,
                    summary="Verify the audit chain; its status and head hash")
     def get(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=_given(request))
+        serializer = self.AuditChainInputSerializer(data=_given(request))
         serializer.is_valid(raise_exception=True)
         report = audit_chain_verify(expect_head=serializer.validated_data.get("expect_head"))
-        return Response(self.ChainSerializer(report).data)
+        return Response(self.AuditChainSerializer(report).data)

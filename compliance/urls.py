@@ -1,6 +1,8 @@
 from django.urls import path
 
 from . import api, views
+from .audit_urls import api_urlpatterns as audit_api_urlpatterns
+from .audit_urls import urlpatterns as audit_urlpatterns
 
 app_name = "compliance"
 
@@ -14,6 +16,7 @@ urlpatterns = [
     path("report/snapshots/<int:snapshot_id>/", views.snapshot_detail, name="snapshot-detail"),
     path("report/snapshots/<int:snapshot_id>/snapshot.<str:extension>",
          views.snapshot_download, name="snapshot-download"),
+    *audit_urlpatterns,
 ]
 
 api_urlpatterns = [
@@ -21,4 +24,5 @@ api_urlpatterns = [
     path("compliance/snapshots/", api.SnapshotListApi.as_view(), name="snapshot-list"),
     path("compliance/snapshots/<int:snapshot_id>/", api.SnapshotDetailApi.as_view(),
          name="snapshot-detail"),
+    *audit_api_urlpatterns,
 ]

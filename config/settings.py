@@ -127,6 +127,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.RefusedRequestAuditMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -415,6 +416,47 @@ if not 0 <= EXAM_PASS_MARK_FLOOR <= 100:
 # Exports name annotators by a keyed hash of their id; set this to keep the pseudonyms
 # stable across a change of SECRET_KEY.
 EXPORT_PSEUDONYM_KEY = os.environ.get("EXPORT_PSEUDONYM_KEY", "")
+
+# The audit trail is chained with an HMAC under this key, so that whoever can write to the
+# database cannot rewrite events and recompute their hashes undetected. A production
+# deployment sets its own and keeps it apart from the database and its backups. Unset, a
+# development run keeps one in var/ and any other run derives one from SECRET_KEY: still
+# outside the database, but then changing SECRET_KEY makes every event written before
+# unverifiable. Changing this key has the same effect, so keep it for the trail's lifetime.
+AUDIT_CHAIN_KEY_MINIMUM_LENGTH = 32
+
+
+def _development_audit_chain_key() -> str:
+    path = VAR_DIR / "development-audit-chain-key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _audit_chain_key_from_secret_key(secret_key: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret_key.encode(), b"annotation-workforce audit chain key",
+                    hashlib.sha256).hexdigest()
+
+
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "").strip()
+if AUDIT_CHAIN_KEY:
+    AUDIT_CHAIN_KEY_SOURCE = "environment"
+    if len(AUDIT_CHAIN_KEY) < AUDIT_CHAIN_KEY_MINIMUM_LENGTH:
+        raise ImproperlyConfigured(
+            f"AUDIT_CHAIN_KEY is shorter than {AUDIT_CHAIN_KEY_MINIMUM_LENGTH} characters. Set "
+            "it to a long random value, for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+elif DEBUG:
+    AUDIT_CHAIN_KEY = _development_audit_chain_key()
+    AUDIT_CHAIN_KEY_SOURCE = "kept in a development file under VAR_DIR"
+else:
+    AUDIT_CHAIN_KEY = _audit_chain_key_from_secret_key(SECRET_KEY)
+    AUDIT_CHAIN_KEY_SOURCE = "derived from SECRET_KEY"
 
 # --- logging --------------------------------------------------------------------------------
 

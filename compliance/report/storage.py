@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connections
+from django.urls import reverse
 
 from audit.selectors import audit_chain_verify
 
@@ -20,7 +21,9 @@ LABEL_TEXT_COLUMNS = [
     ("review_samplecheck", "note", ""),
     ("review_batchdecision", "evidence", ""),
     ("review_qualitysignal", "evidence", ""),
-    ("audit_auditevent", "data", "action NOT LIKE 'risk\\_rule.%%' ESCAPE '\\'"),
+    # Nor do what people typed that was refused (a username, a path): that is not a label.
+    ("audit_auditevent", "data", "action NOT LIKE 'risk\\_rule.%%' ESCAPE '\\' "
+                                 "AND action NOT LIKE 'auth.%%' AND action <> 'request.refused'"),
 ]
 
 
@@ -79,16 +82,14 @@ def section_segregation() -> Section:
     return section
 
 
-AUDIT_PAGE = ""
-
-
 def section_audit() -> tuple[Section, str]:
     """The audit trail checked link by link; returns the section and the head hash."""
     section = Section("audit", "The audit trail",
                       "Every change is recorded in an append-only, keyed and chained trail; "
                       "keep the head hash somewhere else to detect a truncated trail.")
     chain = audit_chain_verify()
-    section.add("events", "Events checked", chain.events_checked, link=AUDIT_PAGE)
+    section.add("events", "Events checked", chain.events_checked,
+                link=reverse("compliance:audit-list"))
     section.add("intact", "The chain is intact", "yes" if chain.intact else "no", must="yes",
                 why=f"The chain breaks at event {chain.first_break.event_id}: "
                     f"{chain.first_break.reason}." if chain.first_break else "")

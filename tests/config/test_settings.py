@@ -11,7 +11,7 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 CONFIG_VARIABLES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SAFETY_DATABASE_URL",
                     "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL", "VAR_DIR",
-                    "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS")
+                    "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS", "AUDIT_CHAIN_KEY")
 
 
 def run_manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
