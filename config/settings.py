@@ -407,6 +407,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "resume-stale-exports": {"task": "review.tasks.resume_stale_exports", "schedule": 900.0},
 }
 
+# What one import of items may hold. A file breaking a limit is refused with the limit named.
+IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 800)
+IMPORT_MAX_ENTRIES = env_int("IMPORT_MAX_ENTRIES", 5000)
+IMPORT_MAX_COMPRESSION_RATIO = env_int("IMPORT_MAX_COMPRESSION_RATIO", 100)
+IMPORT_MAX_LINE_KB = env_int("IMPORT_MAX_LINE_KB", 1024)
+IMPORT_MAX_JSON_DEPTH = env_int("IMPORT_MAX_JSON_DEPTH", 20)
+IMPORT_MAX_ITEM_CHARS = env_int("IMPORT_MAX_ITEM_CHARS", 100_000)
+IMPORT_MAX_MEDIA_MB = env_int("IMPORT_MAX_MEDIA_MB", 50)
+
 # The lowest pass mark (percent) an exam may set for any ability. Lowering it below 60 is a
 # deliberate, documented decision of the provider: an exam passed at less tests little.
 EXAM_PASS_MARK_FLOOR = env_int("EXAM_PASS_MARK_FLOOR", 60)
