@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, pagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -16,8 +17,29 @@ from config.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
+# How long a client should wait before trying again when a database is out of reach.
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: Exception) -> bool:
+    """Whether ``exc`` says a database is out of reach (down, or the connection dropped):
+    a passing fault, not a defect."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Render every error as ``{"code", "message", "detail"}``."""
+    """Render every error as ``{"code", "message", "detail"}``. A database out of reach is
+    503 with a hint of when to try again, so that clients tell a passing fault from a
+    defect."""
+    if database_unavailable(exc):
+        logger.warning("A database is out of reach in %s: %s",
+                       context.get("view").__class__.__name__, exc)
+        set_rollback()
+        return Response({"code": "database_unavailable",
+                         "message": "A database is out of reach for a moment; nothing was "
+                                    "lost that was acknowledged. Try again in a few seconds.",
+                         "detail": {"retry_after_seconds": RETRY_AFTER_SECONDS}},
+                        status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response({"code": exc.code, "message": exc.message, "detail": exc.detail},

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Sum
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from annotators.models import CredentialKind
 from annotators.selectors import active_credential_exists
 from config.errors import ApplicationError, NotFound
 from rules.label_spec import label_errors
+from rules.models import RuleSet
 from rules.selectors import acknowledgement_exists
 from safety_labels.models import SafetyLabel
 from safety_labels.selectors import safety_labels_for_leases
@@ -161,7 +162,7 @@ def _lease_next_checked(user: AbstractBaseUser, task: Task, *,
         if held is not None and held.expires_at > now:
             return held
         if held is not None:
-            _expire_if_active(held.pk)
+            lease_lapse(lease_id=held.pk)
     if task.is_safety and exposure_minutes_today(user_id=user.pk) >= \
             task.daily_exposure_cap_minutes:
         raise WorkRefused(f"You reached today's limit of {task.daily_exposure_cap_minutes} "
@@ -256,11 +257,26 @@ def _expire(lease: Lease) -> None:
     Item.objects.filter(pk=lease.item_id).update(open_slots=F("open_slots") + 1)
 
 
-def _expire_if_active(lease_id: int) -> None:
+def lease_lapse(*, lease_id: int, labelled: bool | None = None) -> str:
+    """End a live lease whose time ran out. A safety label committed for it before a crash
+    closes it as labelled instead: its item is never handed out again. ``labelled`` says
+    whether such a label exists, when the caller has looked it up already. Returns the
+    lease's state after.
+
+    Every path that expires a lease comes here: a next-item call, a submit past time and
+    the sweep."""
     with transaction.atomic():
-        locked = Lease.objects.select_for_update().get(pk=lease_id)
-        if locked.state == Lease.State.ACTIVE:
-            _expire(locked)
+        lease = Lease.objects.select_for_update(of=("self",)).select_related("task") \
+            .get(pk=lease_id)
+        if lease.state != Lease.State.ACTIVE:
+            return lease.state
+        if labelled is None:
+            labelled = lease.task.is_safety and bool(safety_labels_for_leases([lease_id]))
+        if labelled:
+            _close_submitted(lease_id, lease.item_id)
+            return Lease.State.SUBMITTED
+        _expire(lease)
+        return Lease.State.EXPIRED
 
 
 def _close_submitted(lease_id: int, item_id: int) -> bool:
@@ -314,15 +330,18 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
     if lease.state != Lease.State.ACTIVE:
         raise LeaseRefused(f"This lease is {lease.state}; ask for the next item.")
     if now > lease.expires_at:
-        _expire_if_active(lease.pk)
+        if lease_lapse(lease_id=lease.pk) == Lease.State.SUBMITTED and \
+                (existing := _existing_label(user, task, client_id)) is not None:
+            # This very label committed before a crash kept the lease from closing.
+            return Submitted(label_id=existing, created=False, too_fast=False)
         raise LeaseRefused("The time for this item ran out and it went back to the pool; "
                            "ask for the next item.")
     too_fast = (now - lease.started_at).total_seconds() < task.minimum_seconds_per_item
     if task.is_safety:
         label_id, created = _submit_safety(user, lease, task, client_id, label, now, too_fast)
     else:
-        label_id = _submit_functional(user, lease, task, client_id, label, now, too_fast)
-        created = True
+        label_id, created = _submit_functional(user, lease, task, client_id, label, now,
+                                               too_fast)
         # The label that completes a batch sends it to be sampled at once (invariant 6).
         batch_after_label(batch_id=lease.item.batch_id, label_id=label_id)
     # The checks above hold for the next lease too: same person, task and moment.
@@ -331,7 +350,10 @@ def lease_submit(*, user: AbstractBaseUser, lease_id: int, client_id: uuid.UUID,
                      next_lease=next_lease)
 
 
-def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, too_fast) -> int:
+def _submit_functional(user, lease: Lease, task: Task, client_id, label, now,
+                       too_fast) -> tuple[int, bool]:
+    """Store a functional label with its lease's close; returns its id and whether this call
+    made it (a retry sent at the same moment gets the same label, not made)."""
     payload = label.get("payload") if isinstance(label, dict) else None
     errors = label_errors(task.rule_version.label_spec, payload)
     if errors:
@@ -342,7 +364,7 @@ def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, to
             if not _close_submitted(lease.pk, lease.item_id):
                 # Closed by a concurrent send of this same submission: return its label.
                 if (existing := _existing_label(user, task, client_id)) is not None:
-                    return existing
+                    return existing, False
                 raise LeaseRefused("This item is already labelled by you.")
             created = FunctionalLabel.objects.create(
                 item_id=lease.item_id, task=task, lease=lease, annotator=user,
@@ -353,8 +375,8 @@ def _submit_functional(user, lease: Lease, task: Task, client_id, label, now, to
         existing = _existing_label(user, task, client_id)
         if existing is None:
             raise
-        return existing
-    return created.pk
+        return existing, False
+    return created.pk, True
 
 
 def _submit_safety(user, lease: Lease, task: Task, client_id, label, now,
@@ -394,21 +416,24 @@ def lease_skip(*, user: AbstractBaseUser, lease_id: int, reason: str) -> Lease:
 
 
 def leases_expire_due() -> int:
-    """Return lapsed leases to the pool; a lease whose safety label exists is closed instead."""
-    due = dict(Lease.objects.filter(state=Lease.State.ACTIVE, expires_at__lt=timezone.now())
-               .values_list("pk", "item_id")[:5000])
-    labelled = safety_labels_for_leases(list(due))
+    """Return lapsed leases to the pool; a lease whose safety label was committed is closed
+    as labelled instead. Functional leases lapse even while the safety database is down:
+    only the safety ones wait for it."""
+    due = list(Lease.objects.filter(state=Lease.State.ACTIVE, expires_at__lt=timezone.now())
+               .values_list("pk", "task__kind")[:5000])
+    safety = [pk for pk, kind in due if kind == RuleSet.Kind.SAFETY]
+    try:
+        labelled = set(safety_labels_for_leases(safety)) if safety else set()
+    except DatabaseError:
+        logger.warning("The safety database is out of reach: %d lapsed safety lease(s) wait "
+                       "for the next sweep.", len(safety), exc_info=True)
+        due = [(pk, kind) for pk, kind in due if kind != RuleSet.Kind.SAFETY]
+        labelled = set()
     expired = 0
-    for lease_id, item_id in due.items():
-        with transaction.atomic():
-            lease = Lease.objects.select_for_update().get(pk=lease_id)
-            if lease.state != Lease.State.ACTIVE:
-                continue
-            if lease_id in labelled:
-                _close_submitted(lease_id, item_id)
-            else:
-                _expire(lease)
-                expired += 1
+    for lease_id, kind in due:
+        outcome = lease_lapse(lease_id=lease_id,
+                              labelled=kind == RuleSet.Kind.SAFETY and lease_id in labelled)
+        expired += outcome == Lease.State.EXPIRED
     return expired
 
 
