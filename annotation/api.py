@@ -17,6 +17,7 @@ from safety_labels.selectors import safety_label_list_for_tasks
 from . import selectors, services
 from .models import Membership, Task
 from .permissions import MANAGE_TASKS
+from .pseudonyms import task_pseudonym
 from .services.common import TaskInvalid
 
 ManagesTasksToWrite = permission_to_write(MANAGE_TASKS, "Only managers may create and run tasks.")
@@ -133,14 +134,39 @@ class TaskRuleVersionApi(APIView):
 
 
 class MembershipSerializer(serializers.Serializer):
+    """Managers see who each member is; anyone else sees workers by their pseudonym in the
+    task, and only themselves by name."""
+
     id = serializers.IntegerField()
-    user = serializers.CharField(source="user.username")
-    user_id = serializers.IntegerField()
+    user = serializers.SerializerMethodField(
+        help_text="The username for managers and for yourself; otherwise the person's "
+                  "pseudonym in this task.")
+    user_id = serializers.SerializerMethodField(help_text="Null unless you manage tasks or "
+                                                          "this is you.")
+    you = serializers.SerializerMethodField()
     function = serializers.CharField()
     added_at = serializers.DateTimeField()
     ended_at = serializers.DateTimeField(allow_null=True,
                                          help_text="When the person left the task; they may "
                                                    "come back only in the same function.")
+
+    def _named(self, membership) -> bool:
+        return self.context.get("names") or membership.user_id == self.context.get("viewer")
+
+    def get_user(self, membership) -> str:
+        if self._named(membership):
+            return membership.user.username
+        return task_pseudonym(task_id=membership.task_id, user_id=membership.user_id)
+
+    def get_user_id(self, membership) -> int | None:
+        return membership.user_id if self._named(membership) else None
+
+    def get_you(self, membership) -> bool:
+        return membership.user_id == self.context.get("viewer")
+
+
+def _membership_context(request: Request) -> dict:
+    return {"names": selectors.can_manage_tasks(request.user), "viewer": request.user.pk}
 
 
 class MembershipListApi(APIView):
@@ -155,7 +181,8 @@ class MembershipListApi(APIView):
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_actor(actor=request.user, task_id=task_id)
         return paginated_response(self, request, selectors.membership_list(task=task),
-                          MembershipSerializer)
+                                  MembershipSerializer,
+                                  context_for_page=lambda page: _membership_context(request))
 
     @extend_schema(request=MembershipInputSerializer, responses={201: MembershipSerializer},
                    summary="Give a person one function (annotate or review) in the task, for "
@@ -167,7 +194,9 @@ class MembershipListApi(APIView):
         membership = services.membership_add(actor=request.user, task_id=task_id,
                                              user_id=serializer.validated_data["user"],
                                              function=serializer.validated_data["function"])
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(MembershipSerializer(membership,
+                                             context=_membership_context(request)).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class MembershipDetailApi(APIView):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotation.api import ItemSerializer
-from annotation.selectors import task_get_for_actor
+from annotation.selectors import can_manage_tasks, task_get_for_actor
 from config.api import paginated_response
 
 from . import selectors, services
@@ -34,10 +34,22 @@ class SampleSerializer(serializers.Serializer):
     reject = serializers.IntegerField()
     seed = serializers.IntegerField()
     item_ids = serializers.ListField(child=serializers.IntegerField())
-    strata = serializers.JSONField()
+    strata = serializers.SerializerMethodField(
+        help_text="The too-fast items, and the items drawn per annotator: keyed by user id "
+                  "for managers, by the annotator's pseudonym in the task for anyone else.")
     drawn_at = serializers.DateTimeField()
     checks_total = serializers.IntegerField(required=False)
     checks_done = serializers.IntegerField(required=False)
+
+    def get_strata(self, sample) -> dict:
+        if self.context.get("names"):
+            return sample.strata
+        return selectors.strata_pseudonymous(sample)
+
+
+def _names_for(request: Request) -> dict:
+    """The serializer context that shows people's ids and names to managers only."""
+    return {"names": can_manage_tasks(request.user)}
 
 
 class SampleListApi(APIView):
@@ -46,7 +58,8 @@ class SampleListApi(APIView):
     def get(self, request: Request, task_id: int) -> Response:
         task = selectors.task_get_for_review_reader(actor=request.user, task_id=task_id)
         return paginated_response(self, request, selectors.sample_list_for_task(task=task),
-                                  SampleSerializer)
+                                  SampleSerializer, context_for_page=lambda page:
+                                  _names_for(request))
 
 
 class SampleDetailApi(APIView):
@@ -57,7 +70,8 @@ class SampleDetailApi(APIView):
     def get(self, request: Request, sample_id: int) -> Response:
         sample = selectors.sample_get_for_actor(actor=request.user, sample_id=sample_id)
         redrawn = services.sample_redraw(sample=sample)
-        return Response({"sample": SampleSerializer(sample).data, "redrawn_item_ids": redrawn,
+        return Response({"sample": SampleSerializer(sample, context=_names_for(request)).data,
+                         "redrawn_item_ids": redrawn,
                          "redraw_matches": redrawn == sample.item_ids})
 
 
@@ -410,7 +424,7 @@ class BatchSampleDrawApi(APIView):
     def post(self, request: Request, batch_id: int) -> Response:
         sample, drawn = services.sample_draw_by_hand(actor=request.user, batch_id=batch_id)
         return Response(SampleSerializer(selectors.sample_list_for_task(
-            task=sample.batch.task).get(pk=sample.pk)).data,
+            task=sample.batch.task).get(pk=sample.pk), context=_names_for(request)).data,
             status=status.HTTP_201_CREATED if drawn else status.HTTP_200_OK)
 
 

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Item, Lease, Membership, Task
+from annotation.pseudonyms import pseudonym, task_pseudonym
 from annotation.selectors import can_manage_tasks, membership_function, task_get_for_actor
 from annotation.services.work import LIVE_OR_DONE
 from annotators.models import CredentialKind
@@ -20,7 +21,6 @@ from safety_labels.models import SafetyApproval, SafetyLabel
 from safety_labels.selectors import verdict_risks
 
 from .models import BatchDecision, ExportJob, QualityPolicy, QualitySignal, Sample, SampleCheck
-from .pseudonyms import pseudonym
 
 VIEW_QUALITY = "review.view_qualitysignal"
 
@@ -70,6 +70,17 @@ def sample_list_for_task(*, task: Task) -> QuerySet[Sample]:
             .annotate(checks_total=Count("checks"),
                       checks_done=Count("checks", filter=~Q(checks__verdict="")))
             .order_by("-drawn_at", "-pk"))
+
+
+def strata_pseudonymous(sample: Sample) -> dict:
+    """A sample's strata with each annotator named by their pseudonym in the task, as
+    reviewers see them: which items one person labelled, not who that person is."""
+    task_id = sample.batch.task_id
+    strata = dict(sample.strata)
+    strata["annotators"] = {
+        task_pseudonym(task_id=task_id, user_id=int(user_id)): item_ids
+        for user_id, item_ids in sample.strata.get("annotators", {}).items()}
+    return strata
 
 
 def sample_get_for_actor(*, actor: AbstractBaseUser, sample_id: int) -> Sample:

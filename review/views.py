@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from annotation.models import Batch, Item, Membership
+from annotation.pseudonyms import task_pseudonym
 from annotation.selectors import can_manage_tasks, task_get_for_actor
 from config.errors import ApplicationError
 from rules.selectors import risk_group_list_with_categories
@@ -190,10 +191,14 @@ def _with_risk_codes(checks) -> list[SampleCheck]:
 def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
     sample = selectors.sample_get_for_actor(actor=request.user, sample_id=sample_id)
     redrawn = services.sample_redraw(sample=sample)
-    checks = sample.checks.select_related("reviewer", "annotator").order_by("recheck",
-                                                                            "item_id", "pk")
+    checks = _with_risk_codes(sample.checks.select_related("reviewer", "annotator").order_by(
+        "recheck", "item_id", "pk"))
+    for check in checks:
+        # Reviewers tell workers apart by their pseudonym in the task, never by name.
+        check.annotator_pseudonym = task_pseudonym(task_id=sample.batch.task_id,
+                                                   user_id=check.annotator_id)
     return render(request, "review/sample_detail.html", {
-        "sample": sample, "task": sample.batch.task, "checks": _with_risk_codes(checks),
+        "sample": sample, "task": sample.batch.task, "checks": checks,
         "redraw_matches": redrawn == sample.item_ids,
         "show_names": can_manage_tasks(request.user)})
 
@@ -205,7 +210,7 @@ def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
         .select_related("item").order_by("item_id") if decision.sample else []
     codes = selectors.decision_risk_codes(decision=decision)
     return render(request, "review/decision_detail.html", {
-        "decision": decision, "task": decision.batch.task, "checks": _with_risk_codes(checks),
+        "decision": decision, "task": decision.batch.task, "checks": checks,
         "illegal": [(row, codes.get(row["item"], []))
                     for row in decision.evidence.get("illegal", [])]})
 

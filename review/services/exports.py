@@ -16,6 +16,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from annotation.models import Batch, FunctionalLabel, Item, Task
+from annotation.pseudonyms import pseudonym
 from annotation.services.rework import batches_mark_exported
 from audit.services import record_event
 from config.celery import enqueue, enqueue_on_commit
@@ -26,7 +27,6 @@ from safety_labels.services import safety_labels_mark_exported
 
 from .. import export_formats
 from ..models import BatchDecision, ExportJob, SampleCheck
-from ..pseudonyms import pseudonym
 from .common import ExportNotAllowed, ReviewConflict, ReviewInvalid, TaskNotFound
 
 
