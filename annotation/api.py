@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import paginated_response, permission_to_write
+from jobs.api import BackgroundJobSerializer
 from safety_labels.selectors import safety_label_list_for_tasks
 
 from . import selectors, services
@@ -209,18 +210,17 @@ class MembershipDetailApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ImportJobSerializer(serializers.Serializer):
+class ImportJobSerializer(BackgroundJobSerializer):
     id = serializers.IntegerField()
     task = serializers.IntegerField(source="task_id")
     file_name = serializers.CharField()
     format = serializers.CharField()
-    status = serializers.CharField()
     rows_total = serializers.IntegerField()
     rows_done = serializers.IntegerField()
     created = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     errors = serializers.JSONField()
-    message = serializers.CharField()
+    created_at = serializers.DateTimeField()
 
 
 class TaskImportApi(APIView):

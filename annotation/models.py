@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models
 
 from annotators.models import CredentialKind
+from jobs.models import BackgroundJob
 from rules.models import AQL_VALUES, InspectionLevel, RuleSet
 
 
@@ -309,14 +310,10 @@ class FunctionalLabel(models.Model):
         return f"Label {self.pk} of item {self.item_id}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One upload of items: its progress and, line by line, what was refused."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    task_path = "annotation.tasks.run_import"
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="imports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -324,15 +321,26 @@ class ImportJob(models.Model):
     file = models.FileField(upload_to="imports/%Y/%m/")
     file_name = models.CharField(max_length=255)
     format = models.CharField(max_length=16)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
-    message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Import {self.pk} into task {self.task_id}"
+
+
+class RuleAnnouncement(models.Model):
+    """That the members of tasks under a rule set were told of one of its versions: at most
+    once per version, and re-derived by a sweep when the message that should have told them
+    was lost."""
+
+    version = models.OneToOneField("rules.RuleVersion", on_delete=models.PROTECT,
+                                   related_name="+")
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Announcement of rule version {self.version_id}"

@@ -5,6 +5,7 @@ work and never raise into the sender."""
 from django.db import transaction
 from django.dispatch import Signal
 
+from config.celery import enqueue
 from rules.signals import rule_version_published
 
 # A functional batch's last label landed and the batch is waiting for its sample:
@@ -22,10 +23,10 @@ def send_on_commit(signal: Signal, **kwargs) -> None:
 
 
 def _tell_workers_to_acknowledge(sender, *, version_id: int, rule_set_id: int, **kwargs) -> None:
-    from .tasks import notify_new_rule_version  # the tasks module imports the services
-
-    # Sent after the publishing transaction committed: enqueue at once.
-    notify_new_rule_version.delay(version_id=version_id, rule_set_id=rule_set_id)
+    # Sent after the publishing transaction committed: enqueue at once (a lost message is
+    # sent again by the announcement sweep).
+    enqueue("annotation.tasks.notify_new_rule_version", version_id=version_id,
+            rule_set_id=rule_set_id)
 
 
 def connect() -> None:

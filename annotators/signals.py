@@ -1,5 +1,6 @@
 """Events of the workforce that higher layers listen to (they connect; annotators never
-imports them). Each is sent after the commit that made it true."""
+imports them). Each is sent after the commit that made it true, except ``credential_stopped``,
+which is sent inside it."""
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -8,6 +9,11 @@ from django.dispatch import Signal
 # under it and that has not left the system is no longer vouched for. ``credential_id``,
 # ``user_id``, ``kind``, ``status``.
 credential_disqualified = Signal()
+
+# A credential stopped being active (suspended, revoked or expired): ``credential_id``,
+# ``user_id``, ``kind``, ``status``. Sent inside the transaction that changes it, so that what
+# receivers write (the holder's work handed back) commits or rolls back with the change.
+credential_stopped = Signal()
 
 
 def send_disqualified_on_commit(*, credential_id: int, user_id: int, kind: str,

@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from config.errors import ApplicationError
+from config.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         set_rollback()
         return Response({"code": "server_error",
                          "message": "Something went wrong on the server; it has been logged. "
-                                    "Try again in a moment.", "detail": {}}, status=500)
+                                    "Try again in a moment, and quote the request id if you "
+                                    "report it.",
+                         "detail": {"request_id": current_request_id()}}, status=500)
     if isinstance(exc, exceptions.ValidationError):
         code, message = "invalid", "The request has invalid fields; see detail."
         detail = response.data

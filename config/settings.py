@@ -121,8 +121,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id spans every step below, and the log lines they write.
+    "config.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After static files, which keep their long cache: nothing else is kept by any cache.
+    "config.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, nearest the views: a database out of reach is a 503 page, not a 500.
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -386,9 +392,28 @@ if FILESYSTEM_BROKER:
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     None if CELERY_TASK_ALWAYS_EAGER or FILESYSTEM_BROKER else CELERY_BROKER_URL
 )
+# Nothing reads a task's return value: a job's outcome is in its row. Storing none also keeps
+# a send from waiting on a result backend that is out of reach.
+CELERY_TASK_IGNORE_RESULT = True
+# A message is acknowledged when its task ends, not when a worker takes it: a worker killed
+# mid-task leaves it to be delivered again (at once when the pool sees its process die; for
+# Redis, after the visibility timeout when the whole worker is gone). Every task may run
+# twice: jobs are claimed by one attempt at a time, the rest are idempotent.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Sending never holds up a request whose change is stored: a broker out of reach fails the
+# send within about two seconds, and the job row or the sweeps send it again.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.2}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 1, "socket_timeout": 5,
+        # An unacknowledged message goes back to the queue after this long. Longer than
+        # any task runs (a task past it would be delivered twice, which a claimed job
+        # survives); the job sweep restarts stranded jobs well before it.
+        "visibility_timeout": 2 * 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -404,8 +429,28 @@ CELERY_BEAT_SCHEDULE: dict = {
                                 "schedule": 60.0},
     "reconcile-safety-decisions": {"task": "review.tasks.reconcile_safety_decisions",
                                    "schedule": 600.0},
-    "resume-stale-exports": {"task": "review.tasks.resume_stale_exports", "schedule": 900.0},
+    "sweep-imports": {"task": "annotation.tasks.sweep_imports", "schedule": 60.0},
+    "sweep-exports": {"task": "review.tasks.sweep_exports", "schedule": 60.0},
+    "announce-rule-versions": {"task": "annotation.tasks.announce_rule_versions",
+                               "schedule": 600.0},
+    "evaluate-recent-quality": {"task": "review.tasks.evaluate_recent_quality",
+                                "schedule": 600.0, "kwargs": {"since_minutes": 60}},
+    "evaluate-quality-of-the-day": {"task": "review.tasks.evaluate_recent_quality",
+                                    "schedule": crontab(hour=2, minute=45),
+                                    "kwargs": {"since_minutes": 25 * 60}},
 }
+
+# Background jobs (imports, exports): an attempt shows it is alive every
+# JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_MINUTES is taken over; a queued job whose
+# message reached no worker in JOB_RESEND_MINUTES is sent again; after JOB_MAX_ATTEMPTS
+# attempts a job fails with the reason on its page.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 30)
+JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 5)
+JOB_RESEND_MINUTES = env_int("JOB_RESEND_MINUTES", 10)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+if not 0 < 2 * JOB_HEARTBEAT_SECONDS < 60 * JOB_STALE_MINUTES or JOB_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("A job must beat at least twice within JOB_STALE_MINUTES, and "
+                               "have at least one attempt (JOB_MAX_ATTEMPTS).")
 
 # What one import of items may hold. A file breaking a limit is refused with the limit named.
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 200)
@@ -475,9 +520,14 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A refused request (403, 404, 405) is one line: the traceback of a client's error says
     # nothing an operator can act on. Server errors keep theirs.
-    "filters": {"client_errors_in_one_line": {"()": "config.log_filters.ClientErrorsInOneLine"}},
+    "filters": {"client_errors_in_one_line": {"()": "config.log_filters.ClientErrorsInOneLine"},
+                "request_id": {"()": "config.log_filters.RequestId"}},
+    # Each line names its request: the id an error page shows finds the line and traceback.
+    "formatters": {"with_request_id": {
+        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler",
-                             "filters": ["client_errors_in_one_line"]}},
+                             "filters": ["request_id", "client_errors_in_one_line"],
+                             "formatter": "with_request_id"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

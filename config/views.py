@@ -1,12 +1,18 @@
 """Project-wide pages: the home redirect, health, and error pages in the site's layout."""
 
+import logging
+
 from django.contrib.auth.decorators import login_not_required
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.decorators.http import require_GET
 
 from annotators.selectors import home_url_for
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
 
 
 @require_GET
@@ -14,14 +20,47 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(home_url_for(request.user))
 
 
+def _database_answers(alias: str) -> str:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return "ok"
+
+
+def _broker_answers() -> str:
+    if celery_app.conf.task_always_eager:
+        return "not used"       # the embedded default: tasks run in the web process
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0,
+                                     timeout=HEALTH_TIMEOUT_SECONDS)
+    return "ok"
+
+
+HEALTH_TIMEOUT_SECONDS = 2
+HEALTH_CHECKS = {"database": lambda: _database_answers("default"),
+                 "safety_database": lambda: _database_answers("safety"),
+                 "broker": _broker_answers}
+
+
 @login_not_required
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"status": "ok"})
+    """Whether the app and what it needs answer: both databases and the broker, each named,
+    so that whoever watches it sees which is down. 503 when any is."""
+    checks = {}
+    for name, check in HEALTH_CHECKS.items():
+        try:
+            checks[name] = check()
+        except Exception as error:  # any failure is "down"; the log says why
+            logger.warning("Health check: the %s is down: %s", name.replace("_", " "), error)
+            checks[name] = "down"
+    healthy = "down" not in checks.values()
+    return JsonResponse({"status": "ok" if healthy else "down", "checks": checks},
+                        status=200 if healthy else 503)
 
 
 def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
-    return render(request, "error.html", {"status": status, "title": title, "message": message},
+    return render(request, "error.html", {"status": status, "title": title, "message": message,
+                                          "request_id": getattr(request, "id", None)},
                   status=status)
 
 
@@ -47,7 +86,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         "status": 500,
         "title": "Something went wrong",
         "message": "The error has been logged. Please try again in a moment; if it happens "
-                   "again, tell a manager.",
+                   "again, tell a manager and quote the request id below.",
+        "request_id": getattr(request, "id", None),
     })
     return HttpResponse(body, status=500)
 

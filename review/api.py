@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from annotation.api import ItemSerializer
 from annotation.selectors import can_manage_tasks, task_get_for_actor
 from config.api import paginated_response
+from jobs.api import BackgroundJobSerializer
 
 from . import selectors, services
 from .export_formats import FORMATS
@@ -354,16 +355,13 @@ class QualitySignalListApi(APIView):
             QualitySignalSerializer)
 
 
-class ExportJobSerializer(serializers.Serializer):
+class ExportJobSerializer(BackgroundJobSerializer):
     id = serializers.IntegerField()
     task = serializers.IntegerField(source="task_id")
     format = serializers.CharField()
-    status = serializers.CharField()
     rows_total = serializers.IntegerField()
     rows_done = serializers.IntegerField()
-    message = serializers.CharField()
     created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
 
 
 class ExportListApi(APIView):

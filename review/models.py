@@ -8,6 +8,7 @@ from django.db import models
 
 from annotation.models import Batch, FunctionalLabel, Item, Task
 from annotators.models import CredentialKind
+from jobs.models import BackgroundJob
 
 
 def safety_export_storage():
@@ -190,14 +191,10 @@ class QualitySignal(models.Model):
         return f"{self.measure} {self.value} of {self.user_id} ({self.kind})"
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """One export of labels that passed review, written to storage as it streams."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+    task_path = "review.tasks.run_export"
 
     class Format(models.TextChoices):
         JSONL = "jsonl", "JSON Lines"
@@ -208,19 +205,15 @@ class ExportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     format = models.CharField(max_length=16, choices=Format.choices, default=Format.JSONL)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
     # Exports of safety labels go to a storage of their own, never beside other exports.
     safety_file = models.FileField(upload_to="safety-exports/%Y/%m/", blank=True,
                                    storage=safety_export_storage)
-    message = models.TextField(blank=True)
     created_at = models.DateTimeField()
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         permissions = [
             ("export_labels", "Can export functional labels that passed review"),
             ("export_safety_labels", "Can export approved safety labels"),

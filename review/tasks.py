@@ -1,9 +1,12 @@
 from celery import shared_task
 
+from jobs.services import jobs_sweep
+
+from .models import ExportJob
 from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
 from .services.approvals import safety_approvals_withdraw_for, safety_decisions_reconcile
 from .services.checks import recheck_queue
-from .services.exports import exports_resume_stale
+from .services.quality import quality_evaluate_recent
 
 
 @shared_task
@@ -29,6 +32,11 @@ def evaluate_quality(*, user_id: int, kind: str) -> int | None:
 
 
 @shared_task
+def evaluate_recent_quality(*, since_minutes: int = 60) -> int:
+    return quality_evaluate_recent(since_minutes=since_minutes)
+
+
+@shared_task
 def run_export(*, job_id: int) -> dict:
     job = export_job_run(job_id=job_id)
     return {"job_id": job.pk, "status": job.status, "rows": job.rows_done}
@@ -40,8 +48,8 @@ def reconcile_safety_decisions() -> int:
 
 
 @shared_task
-def resume_stale_exports() -> int:
-    return len(exports_resume_stale())
+def sweep_exports() -> dict:
+    return jobs_sweep(ExportJob)
 
 
 @shared_task

@@ -305,6 +305,7 @@ def export_page(request: HttpRequest, task_id: int) -> HttpResponse:
                   for job in jobs)
     return render(request, "review/export_page.html", {
         "task": task, "jobs": jobs, "formats": ExportJob.Format.choices, "running": running,
+        "waiting": any(job.waiting_for_worker for job in jobs),
         "safety_count": SafetyLabel.objects.filter(
             task_id=task.pk, status=SafetyLabel.Status.APPROVED).count()
         if task.is_safety else None})

@@ -239,8 +239,9 @@ def rule_version_publish(*, actor: AbstractBaseUser, version_id: int) -> RuleVer
     record_event(actor=actor, action="rule_version.published", target=version,
                  data={"rule_set_id": version.rule_set_id, "number": version.number})
     rule_set_id = version.rule_set_id
-    transaction.on_commit(lambda: rule_version_published.send(
-        sender=RuleVersion, version_id=version_id, rule_set_id=rule_set_id))
+    # A receiver that fails (the broker out of reach) is logged; the publication stands.
+    transaction.on_commit(lambda: rule_version_published.send_robust(
+        sender=RuleVersion, version_id=version_id, rule_set_id=rule_set_id), robust=True)
     return version
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import SafetyLabel, VerdictRisk
+from .models import SafetyApproval, SafetyLabel, VerdictRisk
 
 
 def safety_labels_for_leases(lease_ids: list[int]) -> dict[int, SafetyLabel]:
@@ -23,3 +23,9 @@ def verdict_risks(risks_ids) -> dict[int, list[str]]:
     if not ids:
         return {}
     return dict(VerdictRisk.objects.filter(pk__in=ids).values_list("pk", "risk_codes"))
+
+
+def annotators_decided_since(since) -> set[int]:
+    """The annotators whose safety labels a reviewer or manager decided on since ``since``."""
+    return set(SafetyApproval.objects.filter(created_at__gte=since)
+               .values_list("label__annotator_id", flat=True).distinct())

@@ -14,6 +14,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import record_event
+from jobs.services import (
+    JobTakenOver,
+    job_attempt_failed,
+    job_claim,
+    job_finish,
+    job_heartbeat,
+    job_send_on_commit,
+)
 
 from ..importers import (
     FORMATS,
@@ -58,9 +66,7 @@ def import_job_create(*, actor: AbstractBaseUser, task_id: int, upload: Uploaded
                                    file_name=upload.name[:255], format=fmt)
     record_event(actor=actor, action="import.queued", target=job,
                  data={"task_id": task.pk, "file": job.file_name, "format": fmt})
-    from ..tasks import run_import  # the tasks module imports these services
-
-    transaction.on_commit(lambda: run_import.delay(job_id=job.pk))
+    job_send_on_commit(job)
     return job
 
 
@@ -69,30 +75,29 @@ def _checksum(row: Row) -> str:
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Parse the job's file and land its good rows; safe to run again (it runs once)."""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update(of=("self",)).select_related("task") \
-            .get(pk=job_id)
-        if job.status != ImportJob.Status.QUEUED:
-            return job
-        job.status = ImportJob.Status.RUNNING
-        job.save(update_fields=["status"])
+    """Parse the job's file and land its good rows, once: a job finished, or alive in
+    another worker, is left alone; one whose worker died is taken over; a failed attempt
+    lands nothing and is tried again up to ``JOB_MAX_ATTEMPTS`` times."""
+    job = job_claim(ImportJob, job_id)
+    if job is None:
+        return ImportJob.objects.get(pk=job_id)
     try:
-        limits = Limits.from_settings()
-        with job.file.open("rb") as handle:
-            data = handle.read(limits.upload_bytes + 1)
-        if len(data) > limits.upload_bytes:
-            parsed = Parsed(errors=[{"line": 1, "reason": "larger than "
-                                     f"{limits.upload_bytes // MB} MB (IMPORT_MAX_UPLOAD_MB)"}])
-        else:
-            parsed = PARSERS[job.format](data, job.file_name, limits)
-        _land(job, parsed)
+        with job_heartbeat(job):
+            limits = Limits.from_settings()
+            with job.file.open("rb") as handle:
+                data = handle.read(limits.upload_bytes + 1)
+            if len(data) > limits.upload_bytes:
+                parsed = Parsed(errors=[{"line": 1, "reason": "larger than "
+                                         f"{limits.upload_bytes // MB} MB "
+                                         "(IMPORT_MAX_UPLOAD_MB)"}])
+            else:
+                parsed = PARSERS[job.format](data, job.file_name, limits)
+            landed = _land(job, parsed)
     except Exception as error:  # reported on the job; nothing landed
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.FAILED, message=f"The import failed: {error}",
-            finished_at=timezone.now())
+        job_attempt_failed(job, error)
         raise
-    _refresh_statistics()
+    if landed:
+        _refresh_statistics()
     job.refresh_from_db()
     return job
 
@@ -126,7 +131,9 @@ def _store_media(fresh: list[tuple[Row, str]]) -> dict[str, tuple[str, str]]:
     return stored
 
 
-def _land(job: ImportJob, parsed: Parsed) -> None:
+def _land(job: ImportJob, parsed: Parsed) -> bool:
+    """Store the new items in batches, and the job's outcome, in one transaction; False
+    (nothing stored) when another attempt took the job over meanwhile."""
     task = job.task
     ImportJob.objects.filter(pk=job.pk).update(rows_total=len(parsed.rows) + len(parsed.errors))
     seen = set(Item.objects.filter(task=task).values_list("checksum", flat=True))
@@ -140,40 +147,56 @@ def _land(job: ImportJob, parsed: Parsed) -> None:
         seen.add(checksum)
         fresh.append((row, checksum))
     media = _store_media(fresh)
+    try:
+        with transaction.atomic():
+            _land_locked(job, fresh, media, duplicates, parsed)
+    except JobTakenOver:
+        logger.warning("Import %s was taken over by a later attempt; attempt %s landed "
+                       "nothing.", job.pk, job.attempts)
+        return False
+    return True
+
+
+def _land_locked(job: ImportJob, fresh: list[tuple[Row, str]], media: dict,
+                 duplicates: int, parsed: Parsed) -> None:
+    """Land the new rows under the task's lock, then write the job's outcome; raises
+    ``JobTakenOver`` (and the caller's transaction rolls back) when the attempt lost the
+    job meanwhile."""
+    task = job.task
     created = 0
     batch_numbers: list[int] = []
-    with transaction.atomic():
-        # The task's lock orders imports of one task: batch numbers and sizes stay whole.
-        locked = Task.objects.select_for_update().get(pk=task.pk)
-        number = (Batch.objects.filter(task=locked).aggregate(n=Max("number"))["n"] or 0)
-        state = Batch.State.ANNOTATING if locked.state == Task.State.ACTIVE \
-            else Batch.State.OPEN
-        for start in range(0, len(fresh), locked.batch_size):
-            number += 1
-            batch = Batch.objects.create(task=locked, number=number, state=state,
-                                         created_at=timezone.now())
-            batch_numbers.append(number)
-            items = []
-            for row, checksum in fresh[start:start + locked.batch_size]:
-                item = Item(task=locked, batch=batch, text=row.text, source=row.source,
-                            external_id=row.external_id, checksum=checksum,
-                            open_slots=locked.labels_per_item)
-                if checksum in media:
-                    item.file.name, item.content_type = media[checksum]
-                    item.modality = item.content_type.split("/")[0]
-                items.append(item)
-            Item.objects.bulk_create(items, batch_size=1000)
-            created += len(items)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.DONE, rows_done=len(parsed.rows) + len(parsed.errors),
-            created=created, duplicates=duplicates, errors=parsed.errors[:1000],
-            message=(f"{created} item(s) imported, {duplicates} duplicate(s) skipped, "
-                     f"{len(parsed.errors)} row(s) refused."),
-            finished_at=timezone.now())
-        record_event(actor=job.created_by, action="import.done", target=job,
-                     data={"task_id": task.pk, "created": created, "duplicates": duplicates,
-                           "refused": len(parsed.errors), "batches_created": batch_numbers,
-                           "batch_state": state})
-        if created:
-            capacity_recheck(task=locked, actor=job.created_by,
-                             reason=f"{created} item(s) imported")
+    # The task's lock orders imports of one task: batch numbers and sizes stay whole.
+    locked = Task.objects.select_for_update().get(pk=task.pk)
+    number = (Batch.objects.filter(task=locked).aggregate(n=Max("number"))["n"] or 0)
+    state = Batch.State.ANNOTATING if locked.state == Task.State.ACTIVE \
+        else Batch.State.OPEN
+    for start in range(0, len(fresh), locked.batch_size):
+        number += 1
+        batch = Batch.objects.create(task=locked, number=number, state=state,
+                                     created_at=timezone.now())
+        batch_numbers.append(number)
+        items = []
+        for row, checksum in fresh[start:start + locked.batch_size]:
+            item = Item(task=locked, batch=batch, text=row.text, source=row.source,
+                        external_id=row.external_id, checksum=checksum,
+                        open_slots=locked.labels_per_item)
+            if checksum in media:
+                item.file.name, item.content_type = media[checksum]
+                item.modality = item.content_type.split("/")[0]
+            items.append(item)
+        Item.objects.bulk_create(items, batch_size=1000)
+        created += len(items)
+    # The job's row is written last: an attempt taken over meanwhile finds it no longer
+    # its own and rolls back, so that only one attempt's items ever land.
+    if not job_finish(job, rows_done=len(parsed.rows) + len(parsed.errors),
+                      created=created, duplicates=duplicates, errors=parsed.errors[:1000],
+                      message=(f"{created} item(s) imported, {duplicates} duplicate(s) "
+                               f"skipped, {len(parsed.errors)} row(s) refused.")):
+        raise JobTakenOver(job)
+    record_event(actor=job.created_by, action="import.done", target=job,
+                 data={"task_id": task.pk, "created": created, "duplicates": duplicates,
+                       "refused": len(parsed.errors), "batches_created": batch_numbers,
+                       "batch_state": state})
+    if created:
+        capacity_recheck(task=locked, actor=job.created_by,
+                         reason=f"{created} item(s) imported")

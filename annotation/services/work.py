@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery, Sum
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from annotators.models import CredentialKind
 from annotators.selectors import active_credential_exists
+from audit.services import record_event
 from config.errors import ApplicationError, NotFound
 from rules.label_spec import label_errors
 from rules.models import RuleSet
@@ -75,11 +77,16 @@ class Submitted:
     next_lease: Lease | None = None
 
 
-def leases_release(*, user_id: int, task_id: int | None = None) -> int:
-    """Return the person's live leases (in one task, or all) to the pool; count them."""
-    leases = Lease.objects.select_for_update().filter(user_id=user_id, state=Lease.State.ACTIVE)
+def leases_release(*, user_id: int, task_id: int | None = None,
+                   task_kind: str | None = None) -> int:
+    """Return the person's live leases (in one task, in tasks of one kind, or all) to the
+    pool; count them."""
+    leases = Lease.objects.select_for_update(of=("self",)).filter(user_id=user_id,
+                                                                state=Lease.State.ACTIVE)
     if task_id is not None:
         leases = leases.filter(task_id=task_id)
+    if task_kind is not None:
+        leases = leases.filter(task__kind=task_kind)
     released = 0
     with transaction.atomic():
         for lease in leases.order_by("pk"):
@@ -88,6 +95,25 @@ def leases_release(*, user_id: int, task_id: int | None = None) -> int:
             lease.save(update_fields=["state", "closed_at"])
             Item.objects.filter(pk=lease.item_id).update(open_slots=F("open_slots") + 1)
             released += 1
+    return released
+
+
+def leases_release_for_stopped_credential(sender, *, credential_id: int, user_id: int,
+                                          kind: str, status: str, **kwargs: Any) -> int:
+    """Hand back the person's items in every task their stopped annotation credential let
+    them work in, in the transaction that stopped it (a receiver of ``credential_stopped``).
+    A review credential holds no leases; another active credential of the kind keeps them."""
+    task_kind, _, function = kind.rpartition("_")
+    if function != Membership.Function.ANNOTATE:
+        return 0
+    if get_user_model().objects.filter(pk=user_id).filter(
+            active_credential_exists(user_ref=OuterRef("pk"), kind=kind)).exists():
+        return 0
+    released = leases_release(user_id=user_id, task_kind=task_kind)
+    if released:
+        record_event(actor=None, action="leases.released", target=None,
+                     data={"user_id": user_id, "credential_id": credential_id,
+                           "credential_status": status, "leases_released": released})
     return released
 
 

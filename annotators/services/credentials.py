@@ -20,7 +20,7 @@ from ..models import (
     CredentialPolicy,
     ExamAttempt,
 )
-from ..signals import send_disqualified_on_commit
+from ..signals import credential_stopped, send_disqualified_on_commit
 from .common import WorkforceInvalid, require_workforce_manager
 from .setup import CourseNotFound
 
@@ -97,6 +97,10 @@ def transition(credential: Credential, to_status: str, *, actor: AbstractBaseUse
     credential.save(update_fields=["status", *extra_fields])
     _history(credential, action=action or TRANSITION_VERBS[Credential.Status(to_status)],
              from_status=from_status, actor=actor, reason=reason, data=data)
+    if from_status == Credential.Status.ACTIVE:
+        credential_stopped.send(sender=Credential, credential_id=credential.pk,
+                                user_id=credential.user_id, kind=credential.kind,
+                                status=to_status)
     if to_status == Credential.Status.REVOKED or (
             to_status == Credential.Status.SUSPENDED
             and credential.suspension_cause == Credential.SuspensionCause.QUALITY):

@@ -7,7 +7,6 @@ that content found illegal later can be withdrawn."""
 import tempfile
 from array import array
 from collections.abc import Iterator
-from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files import File
@@ -19,8 +18,14 @@ from annotation.models import Batch, FunctionalLabel, Item, Task
 from annotation.pseudonyms import pseudonym
 from annotation.services.rework import batches_mark_exported
 from audit.services import record_event
-from config.celery import enqueue, enqueue_on_commit
 from config.errors import NotFound
+from jobs.services import (
+    job_attempt_failed,
+    job_claim,
+    job_finish,
+    job_heartbeat,
+    job_send_on_commit,
+)
 from rules.models import RuleVersion
 from safety_labels.models import SafetyApproval, SafetyLabel
 from safety_labels.services import safety_labels_mark_exported
@@ -41,8 +46,6 @@ SAFETY_CHUNK = 500
 PROGRESS_EVERY = 5000
 SAMPLED = "batch accepted after sampling"
 RECHECKED = "re-annotated after review, and checked"
-# A job marked running for this long without finishing is taken over by the next run.
-STALE_MINUTES = 30
 
 
 def _versions(ids) -> dict[int, tuple[str, int, list]]:
@@ -208,24 +211,22 @@ def export_job_create(*, actor: AbstractBaseUser, task_id: int, format: str) -> 
                                    created_at=timezone.now())
     record_event(actor=actor, action="export.started", target=job,
                  data={"task": task.pk, "kind": task.kind, "format": format})
-    enqueue_on_commit("review.tasks.run_export", job_id=job.pk)
+    job_send_on_commit(job)
     return job
 
 
 def export_job_run(*, job_id: int) -> ExportJob:
-    """Write the export to storage, reporting progress; running it again after it finished
-    changes nothing."""
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update(of=("self",)).select_related("task") \
-            .get(pk=job_id)
-        running = job.status == ExportJob.Status.RUNNING and job.started_at and \
-            job.started_at > timezone.now() - timedelta(minutes=STALE_MINUTES)
-        if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED) or running:
-            return job
-        # Queued, or left running by a worker that died: (re)start it.
-        job.status = ExportJob.Status.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
+    """Write the export to storage, reporting progress, once: a job finished, or alive in
+    another worker, is left alone; one whose worker died is taken over; a failed attempt
+    publishes nothing and is tried again up to ``JOB_MAX_ATTEMPTS`` times."""
+    job = job_claim(ExportJob, job_id)
+    if job is None:
+        return ExportJob.objects.get(pk=job_id)
+    with job_heartbeat(job):
+        return _export(job)
+
+
+def _export(job: ExportJob) -> ExportJob:
     task = job.task
     counted = [0]
     carried = Carried()
@@ -250,23 +251,15 @@ def export_job_run(*, job_id: int) -> ExportJob:
             output = job.safety_file if task.is_safety else job.file
             output.save(name, File(spool), save=False)
     except Exception as error:
-        with transaction.atomic():
-            ExportJob.objects.filter(pk=job.pk, started_at=job.started_at).update(
-                status=ExportJob.Status.FAILED, finished_at=timezone.now(),
-                message=f"The export failed: {error.__class__.__name__}. Nothing was "
-                        "published; start it again.")
-            record_event(actor=None, action="export.failed", target=job,
-                         data={"task": task.pk, "error": error.__class__.__name__,
-                               "rows_done": counted[0]})
+        # Nothing was published: the file is not the job's until it is done.
+        job_attempt_failed(job, error)
         raise
     with transaction.atomic():
-        # Only the run that still owns the job finishes it; one taken over stops here.
-        finished_at = timezone.now()
-        finished = ExportJob.objects.filter(
-            pk=job.pk, status=ExportJob.Status.RUNNING, started_at=job.started_at).update(
-            status=ExportJob.Status.DONE, rows_done=counted[0], rows_total=job.rows_total,
-            finished_at=finished_at, file=job.file.name, safety_file=job.safety_file.name,
-            message=f"{counted[0]} labels exported.")
+        # Only the attempt that still owns the job finishes it; one taken over stops here.
+        finished = job_finish(job, rows_done=counted[0], rows_total=job.rows_total,
+                              file=job.file.name, safety_file=job.safety_file.name,
+                              message=f"{counted[0]} labels exported.")
+        finished_at = ExportJob.objects.values_list("finished_at", flat=True).get(pk=job.pk)
         if finished:
             batches_mark_exported(batch_ids=sorted(carried.batch_ids), at=finished_at)
             # A batch invalidated while this export ran is in the file all the same: its
@@ -314,13 +307,3 @@ def export_job_download(*, actor: AbstractBaseUser, job_id: int) -> ExportJob:
     return job
 
 
-def exports_resume_stale() -> list[int]:
-    """Start again the exports whose worker died (running past ``STALE_MINUTES``); for the
-    periodic sweep."""
-    stale = list(ExportJob.objects.filter(
-        status=ExportJob.Status.RUNNING,
-        started_at__lt=timezone.now() - timedelta(minutes=STALE_MINUTES))
-        .values_list("pk", flat=True))
-    for job_id in stale:
-        enqueue("review.tasks.run_export", job_id=job_id)
-    return stale

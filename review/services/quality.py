@@ -2,6 +2,7 @@
 safety labels over a rolling window. Crossing a policy's threshold suspends the credential
 pending retraining and returns the person's unreviewed work to the pool."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -16,6 +17,7 @@ from annotators.services import credential_qs_select_for_update, report_quality_
 from audit.services import record_event
 from config.errors import NotFound
 from safety_labels.models import SafetyLabel
+from safety_labels.selectors import annotators_decided_since
 from safety_labels.services import safety_labels_withdraw
 
 from ..models import QualityPolicy, QualitySignal, SampleCheck
@@ -84,6 +86,21 @@ def quality_evaluate(*, user_id: int, kind: str) -> QualitySignal | None:
         "window_days": policy.window_days,
         **({"task": figure.task.pk} if figure.task else {})})
     return signal
+
+
+def quality_evaluate_recent(*, since_minutes: int) -> int:
+    """Measure again everyone whose labels were judged in the last ``since_minutes``: each
+    verdict and safety decision enqueues its own evaluation, and this sweep re-derives from
+    the database the ones whose message was lost (the broker out of reach). Evaluating twice
+    is harmless: a suspended credential is not suspended again. Returns the signals made."""
+    since = timezone.now() - timedelta(minutes=since_minutes)
+    functional = set(SampleCheck.objects.filter(checked_at__gte=since)
+                     .values_list("annotator_id", flat=True).distinct())
+    due = [(user_id, CredentialKind.FUNCTIONAL_ANNOTATE) for user_id in sorted(functional)]
+    due += [(user_id, CredentialKind.SAFETY_ANNOTATE)
+            for user_id in sorted(annotators_decided_since(since))]
+    return sum(quality_evaluate(user_id=user_id, kind=kind) is not None
+               for user_id, kind in due)
 
 
 def _return_work(*, user_id: int, kind: str) -> int | str:

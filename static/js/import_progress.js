@@ -9,7 +9,8 @@
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (response) { return response.json(); })
       .then(function (job) {
-        document.getElementById("job-status").textContent = job.status;
+        document.getElementById("job-status").textContent = job.status_text;
+        document.getElementById("job-waiting").hidden = !job.waiting_for_worker;
         var bar = document.getElementById("job-progress");
         bar.max = Math.max(job.rows_total, 1); bar.value = job.rows_done;
         document.getElementById("job-rows").textContent =

@@ -19,6 +19,10 @@
   var pendingSpan = null;
   var rankings = {};
   var busy = false;
+  // What the person had entered when a submit was refused because the item's time ran out:
+  // kept on screen, and carried to the next item only if they choose.
+  var draft = null;
+  var draftBox = document.getElementById("draft");
   var pageOpened = Date.now();
   var done = config.doneToday;
   doneToday.textContent = String(done);
@@ -163,6 +167,79 @@
     document.getElementById("spans").textContent = "";
   }
 
+  // --- a draft kept when the time ran out ------------------------------------------------
+
+  function describe(label) {
+    if (config.kind === "safety") {
+      var parts = [];
+      if (label.no_risk) { parts.push("No risk"); }
+      if (label.risk_codes.length) { parts.push("Categories: " + label.risk_codes.join(", ")); }
+      if (label.note) { parts.push("Note: " + label.note); }
+      return parts.join(" · ") || "Nothing chosen.";
+    }
+    var lines = Object.keys(label.payload).map(function (name) {
+      var value = label.payload[name];
+      return name + ": " + (Array.isArray(value) ? value.join(", ") : String(value));
+    });
+    return lines.join(" · ") || "Nothing chosen.";
+  }
+
+  function keepDraft(label, message) {
+    // Spans point into the item that went away; the rest of the answer may fit the next one.
+    draft = config.kind === "safety" ?
+      {risk_codes: label.risk_codes, no_risk: label.no_risk, spans: [], note: label.note} : label;
+    lease = null;
+    say("", "");
+    draftBox.hidden = false;
+    document.getElementById("draft-message").textContent = message;
+    document.getElementById("draft-text").textContent = describe(draft);
+    form.querySelector("#submit").disabled = true;
+    form.querySelector("#skip").disabled = true;
+    document.getElementById("draft-keep").focus();
+  }
+
+  function leaveDraft(keep) {
+    var kept = keep ? draft : null;
+    draft = null;
+    draftBox.hidden = true;
+    next().then(function () { if (kept && lease) { fill(kept); } });
+  }
+
+  function check(selector) {
+    var input = form.querySelector(selector);
+    if (input) { input.checked = true; }
+  }
+
+  function fill(label) {
+    if (config.kind === "safety") {
+      label.risk_codes.forEach(function (code) {
+        check("input[name=risk_codes][value='" + code + "']");
+      });
+      document.getElementById("no-risk").checked = label.no_risk;
+      document.getElementById("note").value = label.note || "";
+    } else {
+      config.spec.forEach(function (field) {
+        var value = label.payload[field.name];
+        var box = fieldsBox.querySelector("fieldset[data-name='" + field.name + "']");
+        if (value === undefined || !box) { return; }
+        if (field.type === "free_text") { box.querySelector("textarea").value = value; return; }
+        if (field.type === "ranking") {
+          value.forEach(function (option) { rank(field, field.options.indexOf(option)); });
+          return;
+        }
+        (Array.isArray(value) ? value : [value]).forEach(function (one) {
+          Array.prototype.forEach.call(box.querySelectorAll("input"), function (input) {
+            if (input.value === String(one)) { input.checked = true; }
+          });
+        });
+      });
+    }
+    say("Your earlier answer is filled in: check it against this item before you submit.", "");
+  }
+
+  document.getElementById("draft-keep").addEventListener("click", function () { leaveDraft(true); });
+  document.getElementById("draft-drop").addEventListener("click", function () { leaveDraft(false); });
+
   // --- the item -----------------------------------------------------------------------
 
   function showItem(next) {
@@ -186,6 +263,8 @@
       else { media.setAttribute("controls", ""); }
       itemBox.appendChild(media);
     }
+    form.querySelector("#submit").disabled = false;
+    form.querySelector("#skip").disabled = false;
     if (config.kind === "safety") { resetSafety(); } else { buildFields(); }
     var first = form.querySelector("input, textarea, button.rank-option");
     if (first) { first.focus(); }
@@ -208,7 +287,7 @@
   }
 
   function submit() {
-    if (!lease || busy) { return; }
+    if (!lease || busy || draft) { return; }
     busy = true;
     var label = config.kind === "safety" ? safetyLabel() : {payload: payload()};
     api("/api/v1/leases/" + lease.id + "/submit/", {client_id: clientId, label: label, next: true})
@@ -223,8 +302,10 @@
         }
         var detail = result.body && result.body.detail;
         var lines = detail && detail.payload ? " " + detail.payload.join(" ") : "";
-        say(((result.body && result.body.message) || "Not saved.") + lines, "error");
-        if (result.status === 409) { next(); }
+        var message = ((result.body && result.body.message) || "Not saved.") + lines;
+        // The lease is gone (its time ran out): keep what was typed, never drop it unasked.
+        if (result.status === 409) { keepDraft(label, message); return; }
+        say(message, "error");
       }, function () {
         busy = false;
         say("No connection: nothing was lost. Press Enter again to resend.", "error");
@@ -293,7 +374,12 @@
     var target = event.target;
     var typing = target.tagName === "TEXTAREA" ||
       (target.tagName === "INPUT" && (target.type === "text" || target.type === "search"));
+    if (draft && !typing && !event.ctrlKey && !event.metaKey && !event.altKey &&
+        (event.key === "k" || event.key === "K" || event.key === "n" || event.key === "N")) {
+      event.preventDefault(); leaveDraft(event.key === "k" || event.key === "K"); return;
+    }
     if (event.key === "Enter" && !typing && !event.shiftKey) {
+      if (target.tagName === "BUTTON" && target.closest("#draft")) { return; }
       event.preventDefault(); submit(); return;
     }
     if (typing || event.ctrlKey || event.metaKey || event.altKey) { return; }

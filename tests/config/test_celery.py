@@ -59,7 +59,8 @@ class TestThroughTheBroker:
             cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         app.conf.task_always_eager = False
         try:
-            result = verify_audit_chain.apply_async(queue=queue).get(timeout=60)
+            result = verify_audit_chain.apply_async(queue=queue, ignore_result=False) \
+                .get(timeout=60)
         finally:
             worker.terminate()
             output, _ = worker.communicate(timeout=30)

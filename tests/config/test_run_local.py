@@ -55,7 +55,9 @@ def test_the_beat_schedule_runs_every_sweep():
     assert {entry["task"] for entry in CELERY_BEAT_SCHEDULE.values()} >= {
         "annotators.tasks.run_workforce_sweep", "annotation.tasks.expire_leases",
         "annotation.tasks.reconcile_safety_labels", "review.tasks.sample_complete_batches",
-        "review.tasks.reconcile_safety_decisions", "review.tasks.resume_stale_exports"}
+        "review.tasks.reconcile_safety_decisions", "annotation.tasks.sweep_imports",
+        "review.tasks.sweep_exports", "annotation.tasks.announce_rule_versions",
+        "review.tasks.evaluate_recent_quality"}
 
 
 def test_serves_with_a_worker_quietly_and_stops_both(local_environment):

@@ -215,8 +215,16 @@ class TestExportJobs:
         with pytest.raises(OSError, match="disk full"):
             export_job_run(job_id=broken.pk)
         broken.refresh_from_db()
-        assert broken.status == "failed"
-        assert "start it again" in broken.message
+        assert (broken.status, broken.attempts) == ("queued", 1)
+        assert "Attempt 1 failed (OSError: disk full)" in broken.message
+        for _ in range(2):
+            with pytest.raises(OSError, match="disk full"):
+                export_job_run(job_id=broken.pk)
+        broken.refresh_from_db()
+        assert (broken.status, broken.attempts) == ("failed", 3)
+        assert broken.message == "Failed after 3 attempt(s). The last attempt failed with " \
+                                 "OSError: disk full."
+        assert not broken.output
         assert AuditEvent.objects.filter(action="export.failed",
                                          target_id=str(broken.pk)).exists()
 
@@ -225,7 +233,7 @@ class TestExportJobs:
 
         from django.utils import timezone
 
-        from review.services.exports import exports_resume_stale
+        from jobs.services import jobs_sweep
 
         task, _, _ = review_task(manager, name="Swept", items=3, batch_size=3)
         job = ExportJob.objects.create(task=task, created_by=manager, format="jsonl",
@@ -235,7 +243,7 @@ class TestExportJobs:
                                          status="running", created_at=timezone.now(),
                                          started_at=timezone.now())
 
-        assert exports_resume_stale() == [job.pk]
+        assert jobs_sweep(ExportJob) == {"sent": [job.pk], "failed": []}
 
         job.refresh_from_db()
         fresh.refresh_from_db()
