@@ -139,3 +139,34 @@ class PolicyForm(forms.ModelForm):
             "revocation_wait_days": "Before a revoked person may sit the exam again; 0 to 365.",
             "expiry_notice_days": "From 0 days to the validity.",
         }
+
+
+# --- sign-in and account --------------------------------------------------------------------
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        max_length=32, label="Code",
+        help_text="The 6-digit code your authenticator app shows now, or a recovery code.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "autocapitalize": "none", "spellcheck": "false"}))
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(
+        label="Current password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(
+        label="New password", strip=False,
+        help_text="At least 10 characters, not a common password, not about you.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password_again = forms.CharField(
+        label="New password again", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again",
+                           "This is not the same as the new password; type it again.")
+        return data

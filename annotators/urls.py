@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import account_api, account_views, api, views
 
 app_name = "workforce"
 
@@ -17,6 +17,13 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/<int:user_id>/", views.person_detail, name="person-detail"),
     path("people/schedule-retraining/", views.schedule_retraining, name="schedule-retraining"),
+    path("people/<int:user_id>/unlock/", account_views.person_unlock, name="person-unlock"),
+    path("people/<int:user_id>/two-factor/reset/", account_views.person_two_factor_reset,
+         name="person-two-factor-reset"),
+    path("people/<int:user_id>/tokens/revoke-all/", account_views.person_tokens_revoke_all,
+         name="person-tokens-revoke-all"),
+    path("people/<int:user_id>/tokens/<int:token_id>/revoke/",
+         account_views.person_token_revoke, name="person-token-revoke"),
     path("credentials/<int:credential_id>/<str:action>/", views.credential_action,
          name="credential-action"),
     path("manage/courses/", views.course_list, name="course-list"),
@@ -60,4 +67,28 @@ api_urlpatterns = [
     path("assignments/", api.AssignmentListApi.as_view(), name="assignment-list"),
     path("policies/", api.PolicyListApi.as_view(), name="policy-list"),
     path("policies/<str:kind>/", api.PolicyDetailApi.as_view(), name="policy-detail"),
+]
+
+# /accounts/: a person's own sign-in, password, two-factor setup and API tokens.
+account_urlpatterns = [
+    path("", account_views.account, name="home"),
+    path("password/", account_views.password_change, name="password-change"),
+    path("two-factor/", account_views.two_factor_verify, name="two-factor-verify"),
+    path("two-factor/setup/", account_views.two_factor_enrol, name="two-factor-enrol"),
+    path("tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token-revoke"),
+    path("tokens/revoke-all/", account_views.tokens_revoke_all, name="tokens-revoke-all"),
+]
+
+# /api/v1/auth/: obtain, list and revoke API tokens (names in the ``api`` namespace).
+auth_api_urlpatterns = [
+    path("token/", account_api.TokenObtainApi.as_view(), name="auth-token"),
+    path("tokens/", account_api.TokenListApi.as_view(), name="auth-token-list"),
+    path("tokens/<int:token_id>/revoke/", account_api.TokenRevokeApi.as_view(),
+         name="auth-token-revoke"),
+    path("tokens/revoke-all/", account_api.TokenRevokeAllApi.as_view(),
+         name="auth-token-revoke-all"),
+    path("people/<int:user_id>/tokens/", account_api.PersonTokenListApi.as_view(),
+         name="auth-person-token-list"),
+    path("people/<int:user_id>/tokens/revoke-all/",
+         account_api.PersonTokenRevokeAllApi.as_view(), name="auth-person-token-revoke-all"),
 ]

@@ -270,6 +270,9 @@ def person_detail(request: HttpRequest, user_id: int) -> HttpResponse:
         "records": person.training_records.select_related("course").order_by("-started_at"),
         "attempts": selectors.attempt_list_for_actor(actor=request.user, user_id=person.pk),
         "assignments": person.assignments.select_related("course").order_by("-created_at"),
+        "tokens": selectors.api_token_list_for_actor(actor=request.user, user_id=person.pk),
+        "lockout": selectors.account_lockout(username=person.get_username()),
+        "two_factor_enrolled": selectors.two_factor_enrolled(person),
     })
 
 

@@ -38,7 +38,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count, Sum  # noqa: E402
 from fixtures import manager_rules_and_course, trained_annotator  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from annotation.models import FunctionalLabel, Item, Task  # noqa: E402
 from annotation.services import (  # noqa: E402
@@ -48,6 +47,7 @@ from annotation.services import (  # noqa: E402
     task_create,
     task_set_state,
 )
+from annotators.services import api_token_issue  # noqa: E402
 
 PORT = 8765
 LABEL = {"payload": {"ranking": ["Answer B", "Answer A", "Answer C"], "best_quality": 4,
@@ -63,7 +63,7 @@ def set_up(run: str, annotators: int):
     for n in range(annotators):
         person = trained_annotator(f"bench.ann{n}.{run}", course, version)
         membership_add(actor=manager, task_id=task.pk, user_id=person.pk, function="annotate")
-        people.append(Token.objects.get_or_create(user=person)[0].key)
+        people.append(api_token_issue(user=person, name="bench")[1])
     return manager, task, people
 
 

@@ -102,7 +102,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
@@ -131,8 +134,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "audit.middleware.RefusedRequestAuditMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the login check: a signed-in person who must give a second factor gives it first.
+    "annotators.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -225,11 +231,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: repeated failed logins lock the account, whatever address they come from, and
-# lock an address that keeps failing, whatever accounts it tries.
+# django-axes: failed logins lock the account that failed, from whatever address they come
+# (LOGIN_FAILURE_LIMIT in a row); an address is only throttled after many more failures
+# across accounts (LOGIN_ADDRESS_FAILURE_LIMIT), so that one person's typos lock nobody else.
+# Both last LOGIN_LOCKOUT_MINUTES; a manager can unlock an account from the person's page.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 50)
+if not 0 < AXES_FAILURE_LIMIT < LOGIN_ADDRESS_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"LOGIN_ADDRESS_FAILURE_LIMIT={LOGIN_ADDRESS_FAILURE_LIMIT} must be above "
+        f"LOGIN_FAILURE_LIMIT={AXES_FAILURE_LIMIT} (and both above 0): an address is throttled "
+        "only after failures across several accounts.")
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# django-axes warns that locking by username alone lets an address try account after account;
+# the handler above throttles such an address on its own, higher limit.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_HANDLER = "annotators.lockout.AccountLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "annotators.lockout.lockout_response"
 # Behind reverse proxies, the number of them that append to X-Forwarded-For; without it every
 # user would share the proxy's address and one person's failures would lock out everyone.
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0) or None
@@ -237,7 +256,8 @@ AXES_IPWARE_PROXY_ORDER = "right-most"
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"])
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# What a failed sign-in's record (visible in the admin) keeps masked: the second factor too.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp"]
 AXES_VERBOSE = False
 
 # django-guardian: object permissions on tasks. No anonymous user row is created.
@@ -250,6 +270,21 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+
+# API tokens: only a hash of each is stored; each expires this many hours after it is issued,
+# and signing out, a password change or deactivating the account ends it sooner.
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8)
+if not 0 < API_TOKEN_HOURS <= 24 * 30:
+    raise ImproperlyConfigured(f"API_TOKEN_HOURS={API_TOKEN_HOURS} must be between 1 and 720 "
+                               "(30 days).")
+KNOX_TOKEN_MODEL = "annotators.ApiToken"  # noqa: S105 (a model's name, not a secret)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# knox's own migrations would create its default token table, which the model above replaces;
+# without them the swapped-out model has no table at all.
+MIGRATION_MODULES = {"knox": None}
 
 # --- HTTPS hardening (on whenever DEBUG is off, unless HTTPS=false for a local run) ----------
 
@@ -274,6 +309,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Two-factor sign-in (TOTP) for managers, compliance officers and staff. On by default
+# whenever the app serves others: off in development (DEBUG) and for a run that answers only
+# on the loopback address over plain HTTP (`make run`, HTTPS=false), on otherwise.
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", default=not DEBUG and HTTPS)
+OTP_TOTP_ISSUER = os.environ.get("TWO_FACTOR_ISSUER") or "Annotation workforce"
+# How many one-time recovery codes enrolment hands out.
+TWO_FACTOR_RECOVERY_CODES = 10
+# The admin never shows an authenticator's key or a recovery code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -337,7 +382,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annotators.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -2,25 +2,28 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import ObtainAuthToken
 
 from annotation.urls import api_urlpatterns as annotation_api
+from annotators.account_views import SignOutView
+from annotators.urls import account_urlpatterns
 from annotators.urls import api_urlpatterns as workforce_api
+from annotators.urls import auth_api_urlpatterns as auth_api
 from compliance.urls import api_urlpatterns as compliance_api
 from config import views
 from config.api import api_not_found
 from review.urls import api_urlpatterns as review_api
 from rules.urls import api_urlpatterns as rules_api
 
-# Swagger UI adds <style> elements at run time; styles only, and only on this page.
-api_docs = csp_update({"style-src": [UNSAFE_INLINE]})(
-    SpectacularSwaggerSplitView.as_view(url_name="api-schema"))
+# Swagger UI adds <style> elements at run time; styles only, and only on this page. A page for
+# people: the signed-out are sent to sign in (the schema itself answers 401 to them).
+api_docs = login_required(csp_update({"style-src": [UNSAFE_INLINE]})(
+    SpectacularSwaggerSplitView.as_view(url_name="api-schema")))
 
 api_v1 = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("auth/", include(auth_api)),
     path("", include((rules_api, "rules"), namespace="rules")),
     path("", include((workforce_api, "workforce"), namespace="workforce")),
     path("", include((annotation_api, "annotation"), namespace="annotation")),
@@ -33,7 +36,8 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
          name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", SignOutView.as_view(), name="logout"),
+    path("accounts/", include((account_urlpatterns, "account"), namespace="account")),
     path("annotate/", include("annotation.urls")),
     path("review/", include("review.urls")),
     path("manage/", include("compliance.urls")),

@@ -24,6 +24,6 @@ def check_demo_accounts(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     return [checks.Warning(
         f"Demo accounts with the published demo password can sign in: {', '.join(present)}. "
         "This deployment answers to other hosts than this machine.",
-        hint="Deactivate or delete them (the people's pages let a manager deactivate an "
-             "account), or load no demo data in a real deployment.",
+        hint="Deactivate or delete them (a superuser can, in the admin's Users), or load no "
+             "demo data in a real deployment.",
         id="awm.W003")]

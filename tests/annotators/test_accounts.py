@@ -100,7 +100,8 @@ class TestRoles:
         managers = Group.objects.get(name="Managers")
 
         codenames = set(managers.permissions.values_list("codename", flat=True))
-        assert {"view_auditevent", "view_riskcategory", "add_user"} <= codenames
+        assert {"view_auditevent", "view_riskcategory", "view_user"} <= codenames
+        assert not {"add_user", "change_user", "change_group", "add_permission"} & codenames
 
     @pytest.mark.parametrize(("role", "home"), [(Role.MANAGER, "/manage/"),
                                                 (Role.REVIEWER, "/review/"),

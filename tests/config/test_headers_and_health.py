@@ -41,6 +41,15 @@ class TestNoStore:
         assert "no-store" in response["Cache-Control"]
 
 
+class TestSignOut:
+    def test_signing_out_tells_the_browser_to_forget_the_site(self, annotator_client):
+        response = annotator_client.post("/accounts/logout/")
+
+        assert response.status_code == 302
+        assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
+        assert annotator_client.get("/annotate/").status_code == 302
+
+
 def console_handler() -> logging.Handler:
     return next(handler for handler in logging.getLogger().handlers
                 if any(isinstance(one, RequestId) for one in handler.filters))

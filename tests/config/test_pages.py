@@ -135,7 +135,7 @@ class TestHealth:
         response = client.get("/healthz")
 
         assert response.status_code == 200
-        assert response.json() == {"status": "ok"}
+        assert response.json()["status"] == "ok"
 
 
 class TestApiDocs:
@@ -162,7 +162,33 @@ class TestApiDocs:
 
     def test_schema_and_docs_need_login(self, client):
         assert client.get("/api/schema/").status_code in {401, 403}
-        assert client.get("/api/docs/").status_code in {401, 403}
+        assert client.get("/api/docs/").status_code in {302, 401, 403}
+
+    @pytest.mark.parametrize("url", ["/api/docs/", "/api/docs/?script=",
+                                     "/api/docs/?format=json"])
+    def test_the_docs_send_the_signed_out_to_sign_in(self, client, url):
+        response = client.get(url)
+
+        assert response.status_code == 302
+        assert response.url.startswith("/accounts/login/?next=/api/docs/")
+        assert "swagger" not in response.content.decode().lower()
+
+    @pytest.mark.parametrize("url", ["/api/schema/", "/api/schema/?format=json",
+                                     "/api/schema/?format=yaml"])
+    def test_the_schema_refuses_the_signed_out_in_every_format(self, client, url):
+        response = client.get(url)
+
+        assert response.status_code in {401, 403}
+        assert "/api/v1/" not in response.content.decode()
+
+    def test_the_schema_refuses_a_manager_who_has_not_given_the_second_factor(
+            self, manager_client, settings):
+        settings.REQUIRE_TWO_FACTOR = True
+
+        response = manager_client.get("/api/schema/")
+
+        assert response.status_code == 403
+        assert "/api/v1/" not in response.content.decode()
 
     def test_docs_relax_styles_only(self, annotator_client):
         response = annotator_client.get("/api/docs/")

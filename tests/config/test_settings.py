@@ -11,7 +11,9 @@ import pytest
 BASE_DIR = Path(__file__).resolve().parents[2]
 CONFIG_VARIABLES = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SAFETY_DATABASE_URL",
                     "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL", "VAR_DIR",
-                    "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS", "AUDIT_CHAIN_KEY")
+                    "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS", "AUDIT_CHAIN_KEY",
+                    "REQUIRE_TWO_FACTOR", "API_TOKEN_HOURS", "LOGIN_FAILURE_LIMIT",
+                    "LOGIN_ADDRESS_FAILURE_LIMIT")
 
 
 def run_manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -145,6 +147,60 @@ class TestLocalServe:
         assert "annotation.example.com" in result.stderr
 
 
+class TestSignInSettings:
+    def test_two_factor_is_off_in_development(self, tmp_path):
+        assert settings_value("settings.REQUIRE_TWO_FACTOR", tmp_path, DEBUG="true") == "False"
+
+    def test_two_factor_is_on_in_production(self, tmp_path):
+        value = settings_value("settings.REQUIRE_TWO_FACTOR", tmp_path, **production_env())
+
+        assert value == "True"
+
+    def test_two_factor_is_off_for_a_local_run_over_loopback(self, tmp_path):
+        value = settings_value(
+            "settings.REQUIRE_TWO_FACTOR", tmp_path,
+            **{**production_env(), "ALLOWED_HOSTS": "127.0.0.1,localhost"}, HTTPS="false")
+
+        assert value == "False"
+
+    @pytest.mark.parametrize(("debug", "wanted"), [("true", "True"), ("false", "False")])
+    def test_two_factor_follows_its_variable_when_set(self, tmp_path, debug, wanted):
+        env = production_env() if debug == "false" else {"DEBUG": "true"}
+
+        value = settings_value("settings.REQUIRE_TWO_FACTOR", tmp_path, **env,
+                               REQUIRE_TWO_FACTOR="true" if wanted == "True" else "false")
+
+        assert value == wanted
+
+    def test_tokens_last_eight_hours_unless_told(self, tmp_path):
+        default = settings_value("settings.REST_KNOX['TOKEN_TTL']", tmp_path, DEBUG="true")
+        set_ = settings_value("settings.REST_KNOX['TOKEN_TTL']", tmp_path, DEBUG="true",
+                              API_TOKEN_HOURS="24")
+
+        assert (default, set_) == ("8:00:00", "1 day, 0:00:00")
+
+    def test_refuses_tokens_that_never_expire(self, tmp_path):
+        result = run_manage("check", tmp_path=tmp_path, DEBUG="true", API_TOKEN_HOURS="0")
+
+        assert result.returncode != 0
+        assert "API_TOKEN_HOURS=0 must be between 1 and 720" in result.stderr
+
+    def test_locks_accounts_by_username_and_addresses_on_a_higher_limit(self, tmp_path):
+        value = settings_value(
+            "(settings.AXES_LOCKOUT_PARAMETERS, settings.AXES_FAILURE_LIMIT,"
+            " settings.LOGIN_ADDRESS_FAILURE_LIMIT)", tmp_path, DEBUG="true")
+
+        assert value == "(['username'], 5, 50)"
+
+    def test_refuses_an_address_limit_not_above_the_account_limit(self, tmp_path):
+        result = run_manage("check", tmp_path=tmp_path, DEBUG="true",
+                            LOGIN_ADDRESS_FAILURE_LIMIT="5")
+
+        assert result.returncode != 0
+        assert "LOGIN_ADDRESS_FAILURE_LIMIT=5 must be above LOGIN_FAILURE_LIMIT=5" \
+            in result.stderr
+
+
 PRODUCTION_PAGES = """
 from django.test import Client
 client = Client()
@@ -154,7 +210,8 @@ print("plain-http", client.get("/accounts/login/").status_code)
 from django.contrib.auth import get_user_model
 from annotators.models import Role
 from annotators.services import person_create
-person_create(actor=None, username="prod.check", password="a-long-password-42", role=Role.MANAGER)
+person_create(actor=None, username="prod.check", password="a-long-password-42",
+              role=Role.ANNOTATOR)
 response = client.post("/accounts/login/", {"username": "prod.check",
                        "password": "a-long-password-42"}, secure=True)
 session = response.cookies["sessionid"]
@@ -165,6 +222,13 @@ print("hsts", "max-age=31536000" in client.get("/manage/", secure=True).get(
 api = client.get("/api/v1/risk-categories/", secure=True,
                  HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
 print("api", api.status_code, api["Content-Type"])
+person_create(actor=None, username="prod.manager", password="a-long-password-42",
+              role=Role.MANAGER)
+manager = Client()
+manager.post("/accounts/login/", {"username": "prod.manager", "password": "a-long-password-42"},
+             secure=True)
+held = manager.get("/manage/", secure=True)
+print("manager", held.status_code, held["Location"])
 """
 
 
@@ -183,6 +247,7 @@ class TestProductionServing:
                             tmp_path=tmp_path, **env)
 
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split("\n")[:6] == [
+        assert result.stdout.split("\n")[:7] == [
             "login 200 True", "plain-http 301", "session True True Lax", "csrf True",
-            "hsts True", "api 200 application/json"]
+            "hsts True", "api 200 application/json",
+            "manager 302 /accounts/two-factor/setup/?next=%2Fmanage%2F"]

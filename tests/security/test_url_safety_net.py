@@ -70,6 +70,11 @@ WORKER_MAY = PUBLIC | {
     "api:annotation:item-media": GET, "api:annotation:task-next": POST,
     "api:annotation:lease-submit": POST, "api:annotation:lease-skip": POST,
     "api:annotation:my-labels": GET, "annotation:label": GET, "annotation:item-media": GET,
+    # Their own account: password, two-factor sign-in, API tokens (others' tokens answer 404).
+    "account:home": GET, "account:password-change": GET | POST,
+    "account:two-factor-verify": GET | POST, "account:two-factor-enrol": GET | POST,
+    "account:token-revoke": POST, "account:tokens-revoke-all": POST,
+    "api:auth-token-list": GET, "api:auth-token-revoke": POST, "api:auth-token-revoke-all": POST,
 }
 
 

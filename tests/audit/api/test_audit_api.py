@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotators.models import Role
+from annotators.services import api_token_issue
 from audit.services import record_event
 from tests.audit.tampering import sql
 from tests.conftest import make_person
@@ -90,7 +90,7 @@ class TestAuditEventListApi:
     def test_serves_compliance_officers_with_a_token(self):
         officer = make_person("officer.gil", Role.COMPLIANCE_OFFICER)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=officer)}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_issue(user=officer)[1]}")
 
         assert client.get(events_url()).status_code == 200
 
