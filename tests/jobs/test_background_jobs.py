@@ -174,7 +174,8 @@ class TestSweep:
         assert running.status == "running"
 
 
-@pytest.mark.django_db(databases=["default", "safety"], transaction=True)
+@pytest.mark.django_db(databases=["default", "safety"], transaction=True,
+                        serialized_rollback=True)
 class TestHeartbeat:
     def test_a_running_attempt_beats_and_stops_when_it_ends(self, manager, settings,
                                                             monkeypatch):

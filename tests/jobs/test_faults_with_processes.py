@@ -171,7 +171,9 @@ class TestAKilledWorker:
             cwd=ROOT, env=app_environment(broker.url, JOB_HEARTBEAT_SECONDS="1"),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            # Not the app's own Celery: that one runs tasks here, at once.
+            # Not the app's own Celery: that one runs tasks here, at once. Celery prefers
+            # the environment's broker to the one it is given, so the environment names ours.
+            monkeypatch.setenv("CELERY_BROKER_URL", broker.url)
             sender = Celery(broker=broker.url, set_as_current=False)
             sender.conf.task_serializer = "json"
             sender.send_task("annotation.tasks.run_import", kwargs={"job_id": job.pk})
