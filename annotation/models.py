@@ -107,7 +107,7 @@ class Task(models.Model):
 
     def credential_kind(self, function: str) -> CredentialKind:
         """The credential a person needs to hold ``function`` ("annotate" or "review") here."""
-        return CredentialKind(f"{'safety' if self.is_safety else 'functional'}_{function}")
+        return CredentialKind.for_task(safety=self.is_safety, function=function)
 
 
 class MembershipKept(IntegrityError):

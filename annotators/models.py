@@ -34,6 +34,12 @@ class CredentialKind(models.TextChoices):
     SAFETY_ANNOTATE = "safety_annotate", "Safety annotation"
     SAFETY_REVIEW = "safety_review", "Safety review"
 
+    @classmethod
+    def for_task(cls, *, safety: bool, function: str) -> "CredentialKind":
+        """The credential that lets a person hold ``function`` ("annotate" or "review") in a
+        safety task (``safety``) or a functional one: the one place this mapping lives."""
+        return cls(f"{'safety' if safety else 'functional'}_{function}")
+
 
 class Topic(models.TextChoices):
     """The four training topics the standard mandates (clause a.1)."""

@@ -1,14 +1,38 @@
 """Reads of the compliance app: who may read the report, the snapshots, and how a frozen
 report compares with the same report made now."""
 
+import hashlib
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
 from django.http import Http404
 
+from annotation.models import Task
+from audit.models import canonical_json
+from config.errors import NotFound
+
 from .models import ComplianceSnapshot
 from .permissions import VIEW_REPORT
 from .report import compliance_report
-from .services import report_hash, scope_task
+
+
+class ScopeTaskNotFound(NotFound):
+    code = "task_not_found"
+
+
+def report_hash(content: dict) -> str:
+    """The hash a frozen report is known by: SHA-256 of its canonical JSON."""
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+def scope_task(task_id: int | None) -> Task | None:
+    """:raises ScopeTaskNotFound: for a task that does not exist."""
+    if task_id is None:
+        return None
+    task = Task.objects.filter(pk=task_id).first()
+    if task is None:
+        raise ScopeTaskNotFound(f"There is no task {task_id}.")
+    return task
 
 
 def require_report_reader(actor: AbstractBaseUser) -> None:

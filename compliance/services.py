@@ -1,6 +1,5 @@
 """The only writes of the compliance app: freezing a report as a snapshot."""
 
-import hashlib
 import json
 from datetime import date
 
@@ -8,14 +7,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from annotation.models import Task
 from audit.models import canonical_json
 from audit.services import record_event
-from config.errors import ApplicationError, NotFound
+from config.errors import ApplicationError
 
 from .models import ComplianceSnapshot
 from .permissions import FREEZE_REPORT
 from .report import compliance_report
+from .selectors import report_hash, scope_task
 
 LONGEST_PERIOD_DAYS = 3660
 
@@ -30,15 +29,6 @@ class PeriodInvalid(ApplicationError):
     http_status = 400
 
 
-class ScopeTaskNotFound(NotFound):
-    code = "task_not_found"
-
-
-def report_hash(content: dict) -> str:
-    """The hash a frozen report is known by: SHA-256 of its canonical JSON."""
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
-
-
 def check_period(period_from: date, period_to: date) -> None:
     """:raises PeriodInvalid: for a period that ends before it starts, lies in the future,
     or is longer than ten years."""
@@ -51,16 +41,6 @@ def check_period(period_from: date, period_to: date) -> None:
     if (period_to - period_from).days > LONGEST_PERIOD_DAYS:
         raise PeriodInvalid("A report covers at most ten years; choose a shorter period.",
                             detail={"from": ["Within ten years of the end."]})
-
-
-def scope_task(task_id: int | None) -> Task | None:
-    """:raises ScopeTaskNotFound: for a task that does not exist."""
-    if task_id is None:
-        return None
-    task = Task.objects.filter(pk=task_id).first()
-    if task is None:
-        raise ScopeTaskNotFound(f"There is no task {task_id}.")
-    return task
 
 
 @transaction.atomic(durable=True)

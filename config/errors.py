@@ -1,4 +1,10 @@
-"""The base of every domain error; views and the API render it the same way."""
+"""The base of every domain error, and the four families each one belongs to; views and the
+API render them the same way.
+
+A concrete error names what failed in its ``code`` ("lease_not_found", "batch_not_open") and
+takes its HTTP status from its family: ``NotFound`` 404, ``Invalid`` 400, ``NotAllowed`` 403,
+``Conflict`` 409.
+"""
 
 from django.core.exceptions import ValidationError
 
@@ -32,3 +38,24 @@ class NotFound(ApplicationError):
 
     code = "not_found"
     http_status = 404
+
+
+class Invalid(ApplicationError):
+    """The request itself is wrong: a missing or malformed value; ``detail`` names fields."""
+
+    code = "invalid"
+    http_status = 400
+
+
+class NotAllowed(ApplicationError):
+    """The actor may see the object but not do this to it (a role, a credential, a rule)."""
+
+    code = "not_allowed"
+    http_status = 403
+
+
+class Conflict(ApplicationError):
+    """The request is well formed and allowed, but the object's state refuses it now."""
+
+    code = "conflict"
+    http_status = 409

@@ -8,79 +8,35 @@ See ``.env.example`` for every variable.
 """
 
 import os
-import secrets
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import (
+    database,
+    database_identity,
+    derived_key,
+    env_bool,
+    env_int,
+    env_list,
+    kept_secret,
+    secret_key_weakness,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    normalised = value.strip().lower()
-    if normalised in {"1", "true", "yes", "on"}:
-        return True
-    if normalised in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use true or false.")
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
 
 
 # --- mode and secrets -----------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", default=not os.environ.get("DATABASE_URL"))
 
-INSECURE_KEY_PREFIX = "django-insecure-"
-
-
-def secret_key_weakness(key: str) -> str | None:
-    """Say why ``key`` is unfit for production, or return None if it is fit."""
-    if not key:
-        return "it is not set"
-    if key.startswith(INSECURE_KEY_PREFIX):
-        return f"it starts with {INSECURE_KEY_PREFIX!r}"
-    if len(key) < 50 or len(set(key)) < 5:
-        return "it is shorter than 50 characters or has fewer than 5 distinct characters"
-    return None
-
-
-def _development_secret_key() -> str:
-    # Kept in var/ so that sessions survive the development server's reloads; never committed.
-    path = VAR_DIR / "development-secret-key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if DEBUG:
-    SECRET_KEY = SECRET_KEY or _development_secret_key()
+    SECRET_KEY = SECRET_KEY or kept_secret(VAR_DIR, "development-secret-key", length=50)
 elif weakness := secret_key_weakness(SECRET_KEY):
     raise ImproperlyConfigured(
         f"Refusing to start: DEBUG is off and SECRET_KEY is unfit for production ({weakness}). "
@@ -170,32 +126,14 @@ TEMPLATES = [
 # --- databases ------------------------------------------------------------------------------
 
 
-def _database(variable: str, sqlite_file: str) -> dict:
-    url = os.environ.get(variable)
-    if url:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / sqlite_file,
-        # IMMEDIATE transactions serialise writers instead of failing one of them midway.
-        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-    }
-
-
 DATABASES = {
-    "default": _database("DATABASE_URL", "main.sqlite3"),
+    "default": database("DATABASE_URL", VAR_DIR, "main.sqlite3"),
     # Safety labels and their approvals only; see config/db_router.py.
-    "safety": _database("SAFETY_DATABASE_URL", "safety.sqlite3"),
+    "safety": database("SAFETY_DATABASE_URL", VAR_DIR, "safety.sqlite3"),
 }
 
 
-def _database_identity(config: dict) -> tuple:
-    return (config["ENGINE"], str(config.get("HOST", "")), str(config.get("PORT", "")),
-            str(config["NAME"]))
-
-
-if _database_identity(DATABASES["default"]) == _database_identity(DATABASES["safety"]):
+if database_identity(DATABASES["default"]) == database_identity(DATABASES["safety"]):
     raise ImproperlyConfigured(
         "DATABASE_URL and SAFETY_DATABASE_URL name the same database; safety labels must be "
         "stored apart, so give SAFETY_DATABASE_URL a database of its own."
@@ -526,23 +464,6 @@ EXPORT_PSEUDONYM_KEY = os.environ.get("EXPORT_PSEUDONYM_KEY", "")
 AUDIT_CHAIN_KEY_MINIMUM_LENGTH = 32
 
 
-def _development_audit_chain_key() -> str:
-    path = VAR_DIR / "development-audit-chain-key"
-    if not path.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-def _audit_chain_key_from_secret_key(secret_key: str) -> str:
-    import hashlib
-    import hmac
-
-    return hmac.new(secret_key.encode(), b"annotation-workforce audit chain key",
-                    hashlib.sha256).hexdigest()
-
-
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "").strip()
 if AUDIT_CHAIN_KEY:
     AUDIT_CHAIN_KEY_SOURCE = "environment"
@@ -552,10 +473,10 @@ if AUDIT_CHAIN_KEY:
             "it to a long random value, for example the output of "
             "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
 elif DEBUG:
-    AUDIT_CHAIN_KEY = _development_audit_chain_key()
+    AUDIT_CHAIN_KEY = kept_secret(VAR_DIR, "development-audit-chain-key", length=48)
     AUDIT_CHAIN_KEY_SOURCE = "kept in a development file under VAR_DIR"
 else:
-    AUDIT_CHAIN_KEY = _audit_chain_key_from_secret_key(SECRET_KEY)
+    AUDIT_CHAIN_KEY = derived_key(SECRET_KEY, b"annotation-workforce audit chain key")
     AUDIT_CHAIN_KEY_SOURCE = "derived from SECRET_KEY"
 
 # --- logging --------------------------------------------------------------------------------

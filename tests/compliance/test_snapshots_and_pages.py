@@ -12,7 +12,8 @@ from rest_framework.test import APIClient
 from annotators.models import Role
 from audit.models import AuditEvent
 from compliance.models import ComplianceSnapshot, SnapshotIsFrozen
-from compliance.services import ComplianceRefused, PeriodInvalid, report_hash, snapshot_freeze
+from compliance.selectors import report_hash
+from compliance.services import ComplianceRefused, PeriodInvalid, snapshot_freeze
 from tests.conftest import make_person
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
