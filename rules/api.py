@@ -1,6 +1,5 @@
 """The rules API: risk categories (read-only), rule sets, versions and their lifecycle."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -8,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import paginated_response
-from config.errors import ApplicationError
+from config.errors import Invalid
 
 from . import selectors, services
 from .content import RISK_RULE_FIELDS, publication_gaps, risk_coverage
@@ -16,9 +15,8 @@ from .models import AQL_VALUES, InspectionLevel, RuleSet, RuleVersion, SamplingS
 from .permissions import ManagesRulesToWrite
 
 
-class UnknownFields(ApplicationError):
-    code = "invalid"
-    http_status = 400
+class UnknownFields(Invalid):
+    code = "unknown_fields"
 
 
 def _refuse_unknown_fields(data, serializer: serializers.Serializer) -> None:
@@ -52,7 +50,7 @@ class RiskCategoryListApi(APIView):
 class RiskCategoryDetailApi(APIView):
     @extend_schema(responses=RiskCategoryOutputSerializer, summary="One risk category by code")
     def get(self, request: Request, code: str) -> Response:
-        category = get_object_or_404(selectors.risk_category_list(), code=code)
+        category = selectors.risk_category_get(code=code)
         return Response(RiskCategoryOutputSerializer(category).data)
 
 
@@ -298,11 +296,6 @@ class RuleVersionAcknowledgeApi(APIView):
         return Response(AcknowledgementOutputSerializer(acknowledgement).data)
 
 
-class NotComparable(ApplicationError):
-    code = "invalid"
-    http_status = 400
-
-
 class RuleVersionDiffApi(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("against", int, required=True,
@@ -318,12 +311,11 @@ class RuleVersionDiffApi(APIView):
         after = selectors.rule_version_get_for_actor(actor=request.user, version_id=version_id)
         against = request.query_params.get("against", "")
         if not against.isdigit():
-            raise NotComparable("Give ?against= the id of the version to compare with.",
-                                detail={"against": ["A version id is required."]})
+            raise selectors.RuleVersionsNotComparable(
+                "Give ?against= the id of the version to compare with.",
+                detail={"against": ["A version id is required."]})
         before = selectors.rule_version_get_for_actor(actor=request.user,
                                                       version_id=int(against))
-        if before.rule_set_id != after.rule_set_id:
-            raise NotComparable("Only versions of the same rule set can be compared.")
         return Response(selectors.rule_version_diff(before=before, after=after))
 
 
@@ -335,7 +327,7 @@ class RuleVersionExportApi(APIView):
         summary="The version as a portable JSON document")
     def get(self, request: Request, version_id: int) -> Response:
         version = selectors.rule_version_get_for_actor(actor=request.user, version_id=version_id)
-        response = Response(selectors.rule_version_export(version))
+        response = Response(selectors.rule_version_export(version=version))
         response["Content-Disposition"] = (
             f'attachment; filename="rule-version-{version.rule_set_id}-v{version.number}.json"')
         return response

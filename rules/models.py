@@ -7,9 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from config.errors import Conflict, NotAllowed
 
-class ReadOnlyReference(Exception):
+
+class ReadOnlyReference(NotAllowed):
     """Raised on any attempt to change the reference data of Appendix A."""
+
+    code = "risk_reference_read_only"
 
 
 class ReadOnlyQuerySet(models.QuerySet):
@@ -71,8 +75,11 @@ class RiskCategory(ReadOnlyModel):
         return f"{self.code} {self.name_en}"
 
 
-class VersionIsImmutable(Exception):
-    """Raised when anything tries to change a published or retired rule version."""
+class VersionIsImmutable(Conflict):
+    """Raised when anything tries to change a published or retired rule version: the last
+    guard, below the services, which refuse the same with their own errors first."""
+
+    code = "rule_version_immutable"
 
 
 def _refuse_unless_draft(version_id: int | None) -> None:

@@ -9,6 +9,8 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, Prefetch, QuerySet
 from django.http import Http404
 
+from config.errors import Invalid
+
 from .content import CONTENT_FIELDS, RISK_RULE_FIELDS, sections_for
 from .models import RiskCategory, RiskGroup, RiskRule, RuleAcknowledgement, RuleSet, RuleVersion
 from .permissions import MANAGE_RULES
@@ -28,13 +30,21 @@ def risk_group_list_with_categories() -> QuerySet[RiskGroup]:
     ).order_by("position")
 
 
-def can_manage_rules(actor: AbstractBaseUser) -> bool:
+def risk_category_get(*, code: str) -> RiskCategory:
+    """Fetch one of the 31 categories, with its group, by its code; raise 404 for another code."""
+    category = risk_category_list().filter(code=code).first()
+    if category is None:
+        raise Http404("No such risk category.")
+    return category
+
+
+def can_manage_rules(*, actor: AbstractBaseUser) -> bool:
     return actor.has_perm(MANAGE_RULES)
 
 
 def _visible_versions(actor: AbstractBaseUser) -> QuerySet[RuleVersion]:
     versions = RuleVersion.objects.all()
-    if not can_manage_rules(actor):
+    if not can_manage_rules(actor=actor):
         versions = versions.exclude(status=RuleVersion.Status.DRAFT)
     return versions
 
@@ -42,7 +52,7 @@ def _visible_versions(actor: AbstractBaseUser) -> QuerySet[RuleVersion]:
 def rule_set_list_for_actor(*, actor: AbstractBaseUser) -> QuerySet[RuleSet]:
     """Rule sets the actor may see: all for rule managers, else those with a published version."""
     rule_sets = RuleSet.objects.select_related("owner").order_by("name")
-    if not can_manage_rules(actor):
+    if not can_manage_rules(actor=actor):
         rule_sets = rule_sets.filter(versions__status__in=[
             RuleVersion.Status.PUBLISHED, RuleVersion.Status.RETIRED]).distinct()
     return rule_sets.prefetch_related(
@@ -75,6 +85,31 @@ def rule_version_get_for_actor(*, actor: AbstractBaseUser, version_id: int) -> R
     return version
 
 
+def rule_version_draft_get(*, actor: AbstractBaseUser, rule_set_id: int) -> RuleVersion:
+    """Fetch the draft of a rule set the actor may see; raise 404 if it has none."""
+    draft = (_visible_versions(actor).filter(rule_set_id=rule_set_id,
+                                             status=RuleVersion.Status.DRAFT).first())
+    if draft is None:
+        raise Http404("This rule set has no draft.")
+    return draft
+
+
+def risk_rule_rows(*, version: RuleVersion) -> list[tuple[RiskCategory, RiskRule | None]]:
+    """Pair each of the 31 categories, in order, with the version's rule for it, if any.
+
+    The version's risk rules are read from its prefetch when it has one
+    (``rule_version_get_for_actor`` gives it).
+    """
+    rules_by_category = {rule.category_id: rule for rule in version.risk_rules.all()}
+    return [(category, rules_by_category.get(category.pk)) for category in risk_category_list()]
+
+
+def risk_rule_for(*, version: RuleVersion, category: RiskCategory) -> RiskRule | None:
+    """The version's rule for one category, from its prefetched risk rules when it has them."""
+    return next((rule for rule in version.risk_rules.all() if rule.category_id == category.pk),
+                None)
+
+
 def acknowledgement_for(*, actor: AbstractBaseUser,
                         version: RuleVersion) -> RuleAcknowledgement | None:
     return RuleAcknowledgement.objects.filter(version=version, user=actor).first()
@@ -88,7 +123,7 @@ def _plain(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def rule_version_export(version: RuleVersion) -> dict[str, Any]:
+def rule_version_export(*, version: RuleVersion) -> dict[str, Any]:
     """Return a version as a self-contained document that ``rule_version_import`` reads."""
     rule_set = version.rule_set
     return {
@@ -112,13 +147,19 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+class RuleVersionsNotComparable(Invalid):
+    code = "rule_versions_not_comparable"
+
+
 def rule_version_diff(*, before: RuleVersion, after: RuleVersion) -> dict[str, Any]:
     """Compare two versions of one rule set, section by section and risk rule by risk rule.
 
     Only what changed is listed; each change carries the text before and after.
+
+    :raises RuleVersionsNotComparable: if the versions belong to two rule sets.
     """
     if before.rule_set_id != after.rule_set_id:
-        raise ValueError("Only versions of the same rule set can be compared.")
+        raise RuleVersionsNotComparable("Only versions of the same rule set can be compared.")
     sections = []
     for key, (label, fields) in sections_for(after.rule_set.kind).items():
         changes = [
@@ -155,7 +196,7 @@ def rule_version_diff(*, before: RuleVersion, after: RuleVersion) -> dict[str, A
     }
 
 
-def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+def word_diff(*, before: str, after: str) -> list[tuple[str, str]]:
     """Split two texts into (operation, text) runs: "same", "removed" or "added"."""
     old, new = before.split(" "), after.split(" ")
     runs: list[tuple[str, str]] = []

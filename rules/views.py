@@ -16,9 +16,10 @@ from config.errors import ApplicationError
 from . import selectors, services
 from .content import RISK_RULE_FIELDS, publication_gaps, risk_coverage, sections_for
 from .forms import ImportForm, RetireForm, RiskRuleForm, RuleSetForm, rule_version_form_class
-from .models import RiskCategory, RiskRule, RuleVersion
+from .models import RuleVersion
+from .permissions import MANAGE_RULES
 
-manager_only = permission_required(services.MANAGE_RULES, raise_exception=True)
+manager_only = permission_required(MANAGE_RULES, raise_exception=True)
 
 
 def _version_url(version_id: int) -> str:
@@ -36,7 +37,7 @@ def rule_set_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.rule_set_list_for_actor(actor=request.user), 25).get_page(
         request.GET.get("page"))
     return render(request, "rules/rule_set_list.html", {
-        "page": page, "can_manage": selectors.can_manage_rules(request.user)})
+        "page": page, "can_manage": selectors.can_manage_rules(actor=request.user)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -50,7 +51,8 @@ def rule_set_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, f"Created {rule_set.name} with an empty draft, version 1.")
-            draft = rule_set.versions.get()
+            draft = selectors.rule_version_draft_get(actor=request.user,
+                                                     rule_set_id=rule_set.pk)
             return redirect("rules:rule-version-edit", version_id=draft.pk)
     return render(request, "rules/rule_set_form.html", {"form": form})
 
@@ -65,7 +67,7 @@ def rule_set_detail(request: HttpRequest, rule_set_id: int) -> HttpResponse:
             for i, v in enumerate(versions)]
     return render(request, "rules/rule_set_detail.html", {
         "rule_set": rule_set, "rows": rows,
-        "can_manage": selectors.can_manage_rules(request.user),
+        "can_manage": selectors.can_manage_rules(actor=request.user),
         "has_draft": any(v.status == RuleVersion.Status.DRAFT for v in versions)})
 
 
@@ -94,7 +96,7 @@ def rule_version_detail(request: HttpRequest, version_id: int) -> HttpResponse:
         "coverage": coverage,
         "acknowledgement": selectors.acknowledgement_for(actor=request.user, version=version),
         "next": request.GET.get("next", ""),
-        "can_manage": selectors.can_manage_rules(request.user),
+        "can_manage": selectors.can_manage_rules(actor=request.user),
     })
 
 
@@ -125,11 +127,9 @@ def rule_version_edit(request: HttpRequest, version_id: int) -> HttpResponse:
     context = {"version": version, "form": form, "gaps": publication_gaps(version)}
     if version.is_safety:
         covered, missing = risk_coverage(version)
-        rules_by_category = {rule.category_id: rule for rule in version.risk_rules.all()}
         context["coverage"] = {"covered": len(covered), "of": len(covered) + len(missing),
                                "missing": missing}
-        context["categories"] = [(category, rules_by_category.get(category.pk))
-                                 for category in RiskCategory.objects.order_by("position")]
+        context["categories"] = selectors.risk_rule_rows(version=version)
     return render(request, "rules/rule_version_edit.html", context)
 
 
@@ -137,10 +137,10 @@ def rule_version_edit(request: HttpRequest, version_id: int) -> HttpResponse:
 @manager_only
 def risk_rule_edit(request: HttpRequest, version_id: int, code: str) -> HttpResponse:
     version = selectors.rule_version_get_for_actor(actor=request.user, version_id=version_id)
-    category = RiskCategory.objects.filter(code=code).select_related("group").first()
-    if category is None or not version.is_safety:
+    if not version.is_safety:
         raise Http404("No such risk category in this version.")
-    rule = RiskRule.objects.filter(version=version, category=category).first()
+    category = selectors.risk_category_get(code=code)
+    rule = selectors.risk_rule_for(version=version, category=category)
     form = RiskRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         try:
@@ -247,7 +247,8 @@ def rule_version_diff(request: HttpRequest, version_id: int) -> HttpResponse:
 @require_GET
 def rule_version_export(request: HttpRequest, version_id: int) -> HttpResponse:
     version = selectors.rule_version_get_for_actor(actor=request.user, version_id=version_id)
-    body = json.dumps(selectors.rule_version_export(version), ensure_ascii=False, indent=2)
+    body = json.dumps(selectors.rule_version_export(version=version), ensure_ascii=False,
+                      indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="rule-version-{version.rule_set_id}-v{version.number}.json"')

@@ -35,4 +35,4 @@ def markdown_filter(text: str) -> SafeString:
 
 @register.inclusion_tag("rules/_word_diff.html")
 def word_diff_of(before: str, after: str) -> dict:
-    return {"runs": word_diff(before or "", after or "")}
+    return {"runs": word_diff(before=before or "", after=after or "")}

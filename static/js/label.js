@@ -5,6 +5,20 @@
   var root = document.getElementById("labelling");
   if (!root) { return; }
   var config = JSON.parse(root.getAttribute("data-config"));
+  // The page gives each URL, reversed by the server; those for one object carry the id 0,
+  // replaced here by the object's id.
+  var urls = {
+    next: root.getAttribute("data-next-url"),
+    submit: root.getAttribute("data-submit-url"),
+    skip: root.getAttribute("data-skip-url"),
+    media: root.getAttribute("data-media-url"),
+    rules: root.getAttribute("data-rules-url")
+  };
+  function urlFor(template, id) {
+    var at = template.lastIndexOf("/0/");
+    return template.slice(0, at) + "/" + encodeURIComponent(String(id)) + "/" +
+      template.slice(at + 3);
+  }
   var form = document.getElementById("label-form");
   var fieldsBox = document.getElementById("fields");
   var itemBox = document.getElementById("item");
@@ -256,7 +270,7 @@
     var item = lease.item;
     if (item.text) { itemBox.appendChild(el("pre", {"class": "item-text", id: "item-text"}, item.text)); }
     if (item.media_url) {
-      var src = "/annotate/items/" + item.id + "/media/";
+      var src = urlFor(urls.media, item.id);
       var tag = item.modality === "image" ? "img" : item.modality;
       var media = el(tag, {src: src, "class": "item-media"});
       if (tag === "img") { media.setAttribute("alt", "Item " + item.id); }
@@ -271,15 +285,15 @@
   }
 
   function next() {
-    return api("/api/v1/tasks/" + config.task + "/next/").then(handleLease);
+    return api(urls.next).then(handleLease);
   }
 
   function handleLease(result) {
     if (result.status === 200) { showItem(result.body); return; }
     if (result.status === 204) { showItem(null); return; }
     if (result.body && result.body.code === "acknowledgement_required") {
-      window.location.href = "/rules/versions/" + result.body.detail.rule_version_id +
-        "/?next=" + encodeURIComponent(window.location.pathname);
+      window.location.href = urlFor(urls.rules, result.body.detail.rule_version_id) +
+        "?next=" + encodeURIComponent(window.location.pathname);
       return;
     }
     say((result.body && result.body.message) || "Could not get an item.", "error");
@@ -290,7 +304,7 @@
     if (!lease || busy || draft) { return; }
     busy = true;
     var label = config.kind === "safety" ? safetyLabel() : {payload: payload()};
-    api("/api/v1/leases/" + lease.id + "/submit/", {client_id: clientId, label: label, next: true})
+    api(urlFor(urls.submit, lease.id), {client_id: clientId, label: label, next: true})
       .then(function (result) {
         busy = false;
         if (result.status === 201 || result.status === 200) {
@@ -316,7 +330,7 @@
     if (!lease || busy) { return; }
     var reason = window.prompt("Why do you skip this item?");
     if (!reason) { return; }
-    api("/api/v1/leases/" + lease.id + "/skip/", {reason: reason}).then(function (result) {
+    api(urlFor(urls.skip, lease.id), {reason: reason}).then(function (result) {
       if (result.status !== 200) { say(result.body.message, "error"); }
       next();
     });

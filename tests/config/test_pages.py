@@ -3,10 +3,18 @@ import re
 import pytest
 from django.urls import reverse
 
+from tests.annotation_setup import join
+
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def assert_no_inline_code(html: str) -> None:
+    assert '<main id="main"' in html, "not a page of the site: nothing to scan"
+    assert not INLINE_SCRIPT.search(html)
+    assert not INLINE_HANDLER.search(html)
 
 
 def csp_directives(response) -> dict[str, str]:
@@ -33,13 +41,31 @@ class TestSecurityHeaders:
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
 
-    @pytest.mark.parametrize("url", ["/accounts/login/", "/annotate/", "/review/", "/manage/",
-                                     "/rules/risk-categories/", "/nowhere/"])
-    def test_no_page_has_an_inline_script(self, manager_client, url):
-        html = manager_client.get(url).content.decode()
+    @pytest.mark.parametrize(("url", "status"), [
+        ("/annotate/", 200), ("/review/", 200), ("/manage/", 200),
+        ("/rules/risk-categories/", 200), ("/nowhere/", 404)])
+    def test_no_page_has_an_inline_script(self, manager_client, url, status):
+        response = manager_client.get(url)
 
-        assert not INLINE_SCRIPT.search(html)
-        assert not INLINE_HANDLER.search(html)
+        assert response.status_code == status
+        assert_no_inline_code(response.content.decode())
+
+    def test_the_sign_in_page_has_no_inline_script(self, client):
+        response = client.get("/accounts/login/")
+
+        assert response.status_code == 200
+        assert_no_inline_code(response.content.decode())
+
+    def test_the_labelling_page_has_no_inline_script(self, client, manager, annotator,
+                                                     safety_task):
+        join(manager, safety_task, annotator)
+        client.force_login(annotator)
+
+        response = client.get(f"/annotate/tasks/{safety_task.pk}/")
+
+        assert response.status_code == 200
+        assert 'id="labelling"' in response.content.decode()
+        assert_no_inline_code(response.content.decode())
 
 
 class TestBaseLayout:
@@ -108,7 +134,9 @@ class TestErrorPages:
     def test_api_errors_are_json_not_pages(self, annotator_client):
         response = annotator_client.get("/api/v1/risk-categories/A.9.z/")
 
+        assert response.status_code == 404
         assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
 
     def test_an_unknown_api_path_is_a_json_404(self, client):
         response = client.get("/api/v1/no-such-endpoint/")

@@ -3,6 +3,7 @@ from playwright.sync_api import Page, expect
 
 from annotation.models import FunctionalLabel, Lease
 from annotators.models import Role
+from safety_labels.models import SafetyLabel
 from tests.annotation_setup import add_items, join, make_task
 from tests.conftest import make_person
 from tests.e2e.test_login import log_in
@@ -97,3 +98,25 @@ def test_hostile_item_text_runs_no_script(page: Page, live_server):
     assert page.evaluate("window.pwned") is None
     assert page.locator("#item img, #item script, #item a").count() == 0
     assert [e for e in events if e.startswith("dialog")] == []
+
+
+def test_a_safety_annotator_finds_a_category_and_its_rule_by_filtering(page: Page, live_server):
+    manager = make_person("mgr.risk", Role.MANAGER)
+    worker = make_person("ann.risk", Role.ANNOTATOR)
+    task = make_task(manager, kind="safety", name="Privacy task", items=1)
+    join(manager, task, worker)
+    log_in(page, live_server.url, "ann.risk")
+    page.goto(f"{live_server.url}/annotate/tasks/{task.pk}/")
+    expect(page.locator("#item-text")).to_contain_text("Privacy task item")
+
+    page.keyboard.press("/")
+    page.keyboard.type("privacy")
+    page.locator("#rules-search").fill("privacy")
+    page.locator("label.risk:visible input").check()
+    page.locator("#submit").click()
+
+    expect(page.locator("#message")).to_contain_text("Saved")
+    expect(page.locator(".definition:visible")).to_have_count(1)
+    expect(page.locator(".definition:visible dd")).to_contain_text("Content that amounts to "
+                                                                   "infringement of others")
+    assert SafetyLabel.objects.get(annotator_id=worker.pk).risk_codes == ["A.4.e"]

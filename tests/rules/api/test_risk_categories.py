@@ -52,9 +52,11 @@ class TestRiskCategoryHasNoWritePath:
         category = RiskCategory.objects.get(code="A.1.a")
         category.name_en = "changed"
 
-        with pytest.raises(ReadOnlyReference):
+        with pytest.raises(ReadOnlyReference) as refused:
             category.save()
 
+        assert refused.value.code == "risk_reference_read_only"
+        assert refused.value.http_status == 403
         assert RiskCategory.objects.get(code="A.1.a").name_en != "changed"
 
     def test_creating_a_row_is_refused(self):

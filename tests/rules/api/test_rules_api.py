@@ -129,6 +129,7 @@ class TestRuleVersionApi:
                                         content_type="application/json")
 
         assert response.status_code == 400
+        assert response.json()["code"] == "unknown_fields"
         assert set(response.json()["detail"]) == {"status", "number"}
         assert RuleVersion.objects.get(pk=functional_draft.pk).status == "draft"
 
@@ -260,6 +261,8 @@ class TestLifecycleApi:
 
         assert missing.status_code == 400
         assert foreign.status_code == 400
+        assert {missing.json()["code"], foreign.json()["code"]} == {
+            "rule_versions_not_comparable"}
 
     def test_export_and_import(self, manager_client, published_safety):
         exported = manager_client.get(url("rule-version-export", published_safety.pk))
@@ -278,6 +281,7 @@ class TestLifecycleApi:
         response = json_post(manager_client, url("rule-version-import"), {"format": "x"})
 
         assert response.status_code == 400
+        assert response.json()["code"] == "rule_content_invalid"
         assert response.json()["detail"]["document"]
 
 
@@ -291,7 +295,7 @@ class TestWorkersCannotWrite:
 
         client = request.getfixturevalue(role_client)
         draft = make_functional_draft(manager, name="Draft set")
-        document = rule_version_export(published_safety)
+        document = rule_version_export(version=published_safety)
         document["rule_set"]["name"] = "Smuggled"
         before = RuleVersion.objects.order_by("pk").values_list("pk", "status", "objectives")
 

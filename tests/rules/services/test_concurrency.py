@@ -87,7 +87,7 @@ class TestLockScope:
         locked = is_locked_while(
             lambda: rule_version_update(actor=manager, version_id=draft.pk,
                                         changes={"objectives": "Edited."}),
-            monkeypatch, "rules.services._apply",
+            monkeypatch, "rules.services.drafts._apply",
             lambda: RuleSet.objects.select_for_update(nowait=True).get(pk=draft.rule_set_id))
 
         assert locked is False
@@ -100,11 +100,35 @@ class TestLockScope:
         locked = is_locked_while(
             lambda: rule_version_update(actor=manager, version_id=draft.pk,
                                         changes={"objectives": "Edited."}),
-            monkeypatch, "rules.services._apply",
+            monkeypatch, "rules.services.drafts._apply",
             lambda: RuleVersion.objects.select_for_update(nowait=True).get(pk=draft.pk))
 
         assert locked is True
         assert RuleVersion.objects.get(pk=draft.pk).objectives == "Edited."
+
+    @staticmethod
+    def starting_a_draft_holds(monkeypatch, probe_of) -> bool:
+        """Whether starting a draft from a published version holds the lock ``probe_of``
+        (given the source version) asks for."""
+        manager = make_person("mgr.lock", Role.MANAGER)
+        source = rule_version_publish(actor=manager,
+                                      version_id=make_functional_draft(manager).pk)
+
+        return is_locked_while(
+            lambda: rule_version_new_draft(actor=manager, source_version_id=source.pk),
+            monkeypatch, "rules.services.drafts.draft_create", lambda: probe_of(source))
+
+    def test_starting_a_draft_locks_its_rule_set(self, monkeypatch):
+        locked = self.starting_a_draft_holds(monkeypatch, lambda source: (
+            RuleSet.objects.select_for_update(nowait=True).get(pk=source.rule_set_id)))
+
+        assert locked is True
+
+    def test_starting_a_draft_leaves_the_version_it_copies_free(self, monkeypatch):
+        locked = self.starting_a_draft_holds(monkeypatch, lambda source: (
+            RuleVersion.objects.select_for_update(nowait=True).get(pk=source.pk)))
+
+        assert locked is False
 
 
 class TestConcurrentPublishing:

@@ -4,7 +4,12 @@ import pytest
 
 from audit.models import AuditEvent
 from rules.models import RuleSet, RuleVersion
-from rules.selectors import rule_version_diff, rule_version_export, word_diff
+from rules.selectors import (
+    RuleVersionsNotComparable,
+    rule_version_diff,
+    rule_version_export,
+    word_diff,
+)
 from rules.services import (
     DraftAlreadyExists,
     InvalidRuleContent,
@@ -61,17 +66,19 @@ class TestDiff:
         assert diff["changed_sections"] == ["label_spec"]
 
     def test_refuses_versions_of_two_rule_sets(self, published_functional, published_safety):
-        with pytest.raises(ValueError, match="same rule set"):
+        with pytest.raises(RuleVersionsNotComparable, match="same rule set"):
             rule_version_diff(before=published_functional, after=published_safety)
 
     def test_word_diff_marks_removed_and_added_words(self):
-        assert word_diff("rank the two answers", "rank the three answers") == [
+        runs = word_diff(before="rank the two answers", after="rank the three answers")
+
+        assert runs == [
             ("same", "rank the"), ("removed", "two"), ("added", "three"), ("same", "answers")]
 
 
 class TestExportImport:
     def test_an_export_imports_elsewhere_as_an_identical_draft(self, manager, published_safety):
-        document = rule_version_export(published_safety)
+        document = rule_version_export(version=published_safety)
         document["rule_set"]["name"] = "Safety rules, other site"
 
         draft = rule_version_import(actor=manager, document=document)
@@ -79,7 +86,7 @@ class TestExportImport:
         assert draft.status == "draft"
         assert draft.number == 1
         assert draft.rule_set.kind == RuleSet.Kind.SAFETY
-        again = rule_version_export(draft)
+        again = rule_version_export(version=draft)
         for key in ("objectives", "review_guidance", "aql", "required_approvals"):
             assert again["version"][key] == document["version"][key]
         assert again["risk_rules"] == document["risk_rules"]
@@ -90,7 +97,7 @@ class TestExportImport:
 
     def test_importing_into_an_existing_set_makes_its_next_draft(self, manager,
                                                                  published_functional):
-        document = rule_version_export(published_functional)
+        document = rule_version_export(version=published_functional)
 
         draft = rule_version_import(actor=manager, document=document)
 
@@ -98,7 +105,7 @@ class TestExportImport:
         assert draft.number == 2
 
     def test_refuses_a_second_draft(self, manager, published_functional):
-        document = rule_version_export(published_functional)
+        document = rule_version_export(version=published_functional)
         rule_version_import(actor=manager, document=document)
 
         with pytest.raises(DraftAlreadyExists):
@@ -112,7 +119,7 @@ class TestExportImport:
         (lambda d: d.pop("risk_rules"), "not an exported rule version"),
     ])
     def test_refuses_a_damaged_document(self, manager, published_safety, damage, message):
-        document = rule_version_export(published_safety)
+        document = rule_version_export(version=published_safety)
         document["rule_set"]["name"] = "Imported"
         damage(document)
 
@@ -122,7 +129,7 @@ class TestExportImport:
         assert not RuleSet.objects.filter(name="Imported").exists()
 
     def test_refuses_a_kind_mismatch(self, manager, published_functional):
-        document = rule_version_export(published_functional)
+        document = rule_version_export(version=published_functional)
         document["rule_set"]["kind"] = "safety"
 
         with pytest.raises(InvalidRuleContent, match="is functional"):

@@ -3,6 +3,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from config.api import exception_handler
 from rules.models import RiskCategory, RiskRule, RuleVersion, VersionIsImmutable
 from rules.services import (
     RuleVersionNotEditable,
@@ -40,6 +41,18 @@ class TestAPublishedVersionNeverChanges:
             version.save(update_fields=["objectives"])
 
         assert RuleVersion.objects.get(pk=version.pk).objectives != "rewritten"
+
+    def test_the_refusal_is_a_conflict_rendered_as_a_409(self, published_functional):
+        version = RuleVersion.objects.get(pk=published_functional.pk)
+        version.objectives = "rewritten"
+
+        with pytest.raises(VersionIsImmutable) as refused:
+            version.save()
+        response = exception_handler(refused.value, {"view": None})
+
+        assert response.status_code == 409
+        assert response.data["code"] == "rule_version_immutable"
+        assert "never changes" in response.data["message"]
 
     def test_save_refuses_to_reopen_it_as_a_draft(self, published_functional):
         version = RuleVersion.objects.get(pk=published_functional.pk)

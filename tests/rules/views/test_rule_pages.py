@@ -257,7 +257,7 @@ class TestNewDraftRetireDiffImport:
         assert json.loads(response.content)["format"] == "awm.rule_version"
 
     def test_import_makes_a_draft(self, manager_client, published_safety):
-        document = rule_version_export(published_safety)
+        document = rule_version_export(version=published_safety)
         document["rule_set"]["name"] = "Uploaded rules"
         upload = SimpleUploadedFile("rules.json", json.dumps(document).encode(),
                                     content_type="application/json")
