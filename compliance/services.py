@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import canonical_json
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import Invalid, NotAllowed
 
 from .models import ComplianceSnapshot
 from .permissions import FREEZE_REPORT
@@ -19,14 +19,12 @@ from .selectors import report_hash, scope_task
 LONGEST_PERIOD_DAYS = 3660
 
 
-class ComplianceRefused(ApplicationError):
+class ComplianceRefused(NotAllowed):
     code = "compliance_refused"
-    http_status = 403
 
 
-class PeriodInvalid(ApplicationError):
+class PeriodInvalid(Invalid):
     code = "period_invalid"
-    http_status = 400
 
 
 def check_period(period_from: date, period_to: date) -> None:

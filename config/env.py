@@ -33,14 +33,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int, *, low: int | None = None,
+            high: int | None = None) -> int:
+    """The whole number in ``name``, or ``default``; outside ``low``..``high`` (when given)
+    the app refuses to start, naming the bounds."""
     value = os.environ.get(name)
     if value is None or value.strip() == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+        number = default
+    else:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ImproperlyConfigured(f"{name}={number} must be between {low} and {high}.")
+    return number
 
 
 def secret_key_weakness(key: str) -> str | None:
@@ -88,3 +95,46 @@ def database_identity(config: dict) -> tuple:
     """What tells two database settings apart: engine, host, port and name."""
     return (config["ENGINE"], str(config.get("HOST", "")), str(config.get("PORT", "")),
             str(config["NAME"]))
+
+
+def secret_key(*, debug: bool, var_dir: Path) -> str:
+    """``SECRET_KEY`` from the environment; in development, one kept under ``var_dir`` when
+    unset. Outside development a missing or weak key stops the app from starting."""
+    key = os.environ.get("SECRET_KEY", "")
+    if debug:
+        return key or kept_secret(var_dir, "development-secret-key", length=50)
+    if weakness := secret_key_weakness(key):
+        raise ImproperlyConfigured(
+            f"Refusing to start: DEBUG is off and SECRET_KEY is unfit for production "
+            f"({weakness}). Set SECRET_KEY to a long random value, for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
+            "or set DEBUG=true for local development.")
+    return key
+
+
+AUDIT_CHAIN_KEY_MINIMUM_LENGTH = 32
+
+
+def audit_chain_key(*, debug: bool, var_dir: Path, secret_key: str) -> tuple[str, str]:
+    """The key of the audit trail's HMAC chain, and where it came from.
+
+    The chain is keyed so that whoever can write to the database cannot rewrite events and
+    recompute their hashes undetected. A production deployment sets ``AUDIT_CHAIN_KEY`` and
+    keeps it apart from the database and its backups. Unset, a development run keeps one
+    under ``var_dir`` and any other run derives one from ``SECRET_KEY``: still outside the
+    database, but then changing ``SECRET_KEY`` makes every event written before unverifiable.
+    Changing this key has the same effect.
+    """
+    key = os.environ.get("AUDIT_CHAIN_KEY", "").strip()
+    if key:
+        if len(key) < AUDIT_CHAIN_KEY_MINIMUM_LENGTH:
+            raise ImproperlyConfigured(
+                f"AUDIT_CHAIN_KEY is shorter than {AUDIT_CHAIN_KEY_MINIMUM_LENGTH} characters. "
+                "Set it to a long random value, for example the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+        return key, "environment"
+    if debug:
+        return (kept_secret(var_dir, "development-audit-chain-key", length=48),
+                "kept in a development file under VAR_DIR")
+    return (derived_key(secret_key, b"annotation-workforce audit chain key"),
+            "derived from SECRET_KEY")

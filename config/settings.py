@@ -11,20 +11,20 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.background import BEAT_SCHEDULE, broker_transport_options
 from config.env import (
+    audit_chain_key,
     database,
     database_identity,
-    derived_key,
     env_bool,
     env_int,
     env_list,
-    kept_secret,
-    secret_key_weakness,
+    secret_key,
 )
+from config.log_filters import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -34,16 +34,7 @@ VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 DEBUG = env_bool("DEBUG", default=not os.environ.get("DATABASE_URL"))
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if DEBUG:
-    SECRET_KEY = SECRET_KEY or kept_secret(VAR_DIR, "development-secret-key", length=50)
-elif weakness := secret_key_weakness(SECRET_KEY):
-    raise ImproperlyConfigured(
-        f"Refusing to start: DEBUG is off and SECRET_KEY is unfit for production ({weakness}). "
-        "Set SECRET_KEY to a long random value, for example the output of "
-        "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`, "
-        "or set DEBUG=true for local development."
-    )
+SECRET_KEY = secret_key(debug=DEBUG, var_dir=VAR_DIR)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -107,32 +98,25 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "annotators.context_processors.roles",
-            ],
-        },
-    },
-]
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+        "annotators.context_processors.roles",
+    ]},
+}]
 
 # --- databases ------------------------------------------------------------------------------
-
 
 DATABASES = {
     "default": database("DATABASE_URL", VAR_DIR, "main.sqlite3"),
     # Safety labels and their approvals only; see config/db_router.py.
     "safety": database("SAFETY_DATABASE_URL", VAR_DIR, "safety.sqlite3"),
 }
-
-
 if database_identity(DATABASES["default"]) == database_identity(DATABASES["safety"]):
     raise ImproperlyConfigured(
         "DATABASE_URL and SAFETY_DATABASE_URL name the same database; safety labels must be "
@@ -211,15 +195,9 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 # API tokens: only a hash of each is stored; each expires this many hours after it is issued,
 # and signing out, a password change or deactivating the account ends it sooner.
-API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8)
-if not 0 < API_TOKEN_HOURS <= 24 * 30:
-    raise ImproperlyConfigured(f"API_TOKEN_HOURS={API_TOKEN_HOURS} must be between 1 and 720 "
-                               "(30 days).")
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 8, low=1, high=24 * 30)
 KNOX_TOKEN_MODEL = "annotators.ApiToken"  # noqa: S105 (a model's name, not a secret)
-REST_KNOX = {
-    "TOKEN_TTL": timedelta(hours=API_TOKEN_HOURS),
-    "AUTH_HEADER_PREFIX": "Token",
-}
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=API_TOKEN_HOURS), "AUTH_HEADER_PREFIX": "Token"}
 # knox's own migrations would create its default token table, which the model above replaces;
 # without them the swapped-out model has no table at all.
 MIGRATION_MODULES = {"knox": None}
@@ -258,21 +236,11 @@ TWO_FACTOR_RECOVERY_CODES = 10
 # The admin never shows an authenticator's key or a recovery code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF],
-        "img-src": [SELF, "data:"],
-        "media-src": [SELF],
-        "font-src": [SELF],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [NONE],
-        "frame-ancestors": [NONE],
-        "form-action": [SELF],
-    },
-}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF], "script-src": [SELF], "style-src": [SELF], "img-src": [SELF, "data:"],
+    "media-src": [SELF], "font-src": [SELF], "connect-src": [SELF], "form-action": [SELF],
+    "object-src": [NONE], "base-uri": [NONE], "frame-ancestors": [NONE],
+}}
 
 # --- internationalisation -------------------------------------------------------------------
 
@@ -349,11 +317,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "RuleSetKindEnum": "rules.models.RuleSet.Kind",
-        "CredentialKindEnum": "annotators.models.CredentialKind",
-        "QuestionKindEnum": "annotators.models.Question.Kind",
-    },
+    "ENUM_NAME_OVERRIDES": {"RuleSetKindEnum": "rules.models.RuleSet.Kind",
+                            "CredentialKindEnum": "annotators.models.CredentialKind",
+                            "QuestionKindEnum": "annotators.models.Question.Kind"},
 }
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -364,14 +330,7 @@ CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 # A broker that needs no server, for a local run (make run): messages are files under var/.
 FILESYSTEM_BROKER = CELERY_BROKER_URL.startswith("filesystem://")
-if FILESYSTEM_BROKER:
-    _queue = VAR_DIR / "celery" / "queue"
-    for _folder in (_queue, VAR_DIR / "celery" / "control", VAR_DIR / "celery" / "processed"):
-        _folder.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue), "data_folder_out": str(_queue),
-        "control_folder": str(VAR_DIR / "celery" / "control"),
-        "processed_folder": str(VAR_DIR / "celery" / "processed"), "store_processed": False}
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL, var_dir=VAR_DIR)
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or (
     None if CELERY_TASK_ALWAYS_EAGER or FILESYSTEM_BROKER else CELERY_BROKER_URL
 )
@@ -390,38 +349,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0,
                                     "interval_step": 0.2, "interval_max": 0.2}
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": 1, "socket_timeout": 5,
-        # An unacknowledged message goes back to the queue after this long. Longer than
-        # any task runs (a task past it would be delivered twice, which a claimed job
-        # survives); the job sweep restarts stranded jobs well before it.
-        "visibility_timeout": 2 * 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {
-    "workforce-sweep": {"task": "annotators.tasks.run_workforce_sweep",
-                        "schedule": crontab(hour=2, minute=15)},
-    "expire-leases": {"task": "annotation.tasks.expire_leases", "schedule": 60.0},
-    "reconcile-safety-labels": {"task": "annotation.tasks.reconcile_safety_labels",
-                                "schedule": 600.0},
-    "sample-complete-batches": {"task": "review.tasks.sample_complete_batches",
-                                "schedule": 60.0},
-    "reconcile-safety-decisions": {"task": "review.tasks.reconcile_safety_decisions",
-                                   "schedule": 600.0},
-    "sweep-imports": {"task": "annotation.tasks.sweep_imports", "schedule": 60.0},
-    "sweep-exports": {"task": "review.tasks.sweep_exports", "schedule": 60.0},
-    "announce-rule-versions": {"task": "annotation.tasks.announce_rule_versions",
-                               "schedule": 600.0},
-    "evaluate-recent-quality": {"task": "review.tasks.evaluate_recent_quality",
-                                "schedule": 600.0, "kwargs": {"since_minutes": 60}},
-    "evaluate-quality-of-the-day": {"task": "review.tasks.evaluate_recent_quality",
-                                    "schedule": crontab(hour=2, minute=45),
-                                    "kwargs": {"since_minutes": 25 * 60}},
-}
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # Background jobs (imports, exports): an attempt shows it is alive every
 # JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_MINUTES is taken over; a queued job whose
@@ -447,53 +380,17 @@ IMPORT_MAX_MEDIA_MB = env_int("IMPORT_MAX_MEDIA_MB", 50)
 
 # The lowest pass mark (percent) an exam may set for any ability. Lowering it below 60 is a
 # deliberate, documented decision of the provider: an exam passed at less tests little.
-EXAM_PASS_MARK_FLOOR = env_int("EXAM_PASS_MARK_FLOOR", 60)
-if not 0 <= EXAM_PASS_MARK_FLOOR <= 100:
-    raise ImproperlyConfigured(f"EXAM_PASS_MARK_FLOOR={EXAM_PASS_MARK_FLOOR} is not a percentage.")
+EXAM_PASS_MARK_FLOOR = env_int("EXAM_PASS_MARK_FLOOR", 60, low=0, high=100)
 
 # Exports name annotators by a keyed hash of their id; set this to keep the pseudonyms
 # stable across a change of SECRET_KEY.
 EXPORT_PSEUDONYM_KEY = os.environ.get("EXPORT_PSEUDONYM_KEY", "")
 
-# The audit trail is chained with an HMAC under this key, so that whoever can write to the
-# database cannot rewrite events and recompute their hashes undetected. A production
-# deployment sets its own and keeps it apart from the database and its backups. Unset, a
-# development run keeps one in var/ and any other run derives one from SECRET_KEY: still
-# outside the database, but then changing SECRET_KEY makes every event written before
-# unverifiable. Changing this key has the same effect, so keep it for the trail's lifetime.
-AUDIT_CHAIN_KEY_MINIMUM_LENGTH = 32
-
-
-AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "").strip()
-if AUDIT_CHAIN_KEY:
-    AUDIT_CHAIN_KEY_SOURCE = "environment"
-    if len(AUDIT_CHAIN_KEY) < AUDIT_CHAIN_KEY_MINIMUM_LENGTH:
-        raise ImproperlyConfigured(
-            f"AUDIT_CHAIN_KEY is shorter than {AUDIT_CHAIN_KEY_MINIMUM_LENGTH} characters. Set "
-            "it to a long random value, for example the output of "
-            "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
-elif DEBUG:
-    AUDIT_CHAIN_KEY = kept_secret(VAR_DIR, "development-audit-chain-key", length=48)
-    AUDIT_CHAIN_KEY_SOURCE = "kept in a development file under VAR_DIR"
-else:
-    AUDIT_CHAIN_KEY = derived_key(SECRET_KEY, b"annotation-workforce audit chain key")
-    AUDIT_CHAIN_KEY_SOURCE = "derived from SECRET_KEY"
+# The audit trail is chained with an HMAC under this key (config/env.py says where it comes
+# from when AUDIT_CHAIN_KEY is unset); keep it for the trail's lifetime.
+AUDIT_CHAIN_KEY, AUDIT_CHAIN_KEY_SOURCE = audit_chain_key(debug=DEBUG, var_dir=VAR_DIR,
+                                                          secret_key=SECRET_KEY)
 
 # --- logging --------------------------------------------------------------------------------
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # A refused request (403, 404, 405) is one line: the traceback of a client's error says
-    # nothing an operator can act on. Server errors keep theirs.
-    "filters": {"client_errors_in_one_line": {"()": "config.log_filters.ClientErrorsInOneLine"},
-                "request_id": {"()": "config.log_filters.RequestId"}},
-    # Each line names its request: the id an error page shows finds the line and traceback.
-    "formatters": {"with_request_id": {
-        "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler",
-                             "filters": ["request_id", "client_errors_in_one_line"],
-                             "formatter": "with_request_id"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+LOGGING = logging_config(level=os.environ.get("LOG_LEVEL", "INFO"))

@@ -29,6 +29,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from audit.services import record_event
 from config.celery import enqueue
+from config.transactions import transaction_required
 
 from .models import BackgroundJob
 
@@ -36,6 +37,13 @@ logger = logging.getLogger(__name__)
 
 Status = BackgroundJob.Status
 FINISHED = (Status.DONE, Status.FAILED)
+
+
+def job_qs_select_for_update(model: type[BackgroundJob]):
+    """Jobs of ``model`` locked for update: their own rows only (never the task or export
+    they belong to, which labelling and review lock), in primary-key order so that two
+    callers locking several take them in one order and never deadlock."""
+    return model.objects.select_for_update(of=("self",)).order_by("pk")
 
 
 class JobTakenOver(Exception):
@@ -96,7 +104,7 @@ def job_claim(model: type[BackgroundJob], job_id: int) -> BackgroundJob | None:
     over, so a re-delivered message never finds it "running" for ever."""
     now = timezone.now()
     with transaction.atomic():
-        job = model.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
+        job = job_qs_select_for_update(model).filter(pk=job_id).first()
         if job is None or job.status in FINISHED:
             return None
         last = _last_sign_of_life(job)
@@ -122,6 +130,7 @@ def _owned(job: BackgroundJob):
     return type(job).objects.filter(pk=job.pk, status=Status.RUNNING, attempts=job.attempts)
 
 
+@transaction_required
 def job_owned(job: BackgroundJob) -> bool:
     """Whether this attempt still owns the job; inside a transaction, the row stays locked
     until it ends, so that the attempt's last writes and a takeover never interleave."""
