@@ -5,8 +5,7 @@ A token is obtained with a username and password, plus the code of an authentica
 nowhere else; listings name tokens by id.
 """
 
-from django.contrib.auth import authenticate, get_user_model
-from django.shortcuts import get_object_or_404
+from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -15,19 +14,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import paginated_response
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Invalid
 
 from . import selectors, services
 from .api import ManagesWorkforce
 from .lockout import lockout_message
 
 
-class SignInRefused(ApplicationError):
-    code = "invalid"
-    http_status = 400
+class SignInRefused(Invalid):
+    code = "sign_in_refused"
 
 
 class SignInLocked(ApplicationError):
+    """Not one of the four families: 429 tells a client to wait, not to change the request."""
+
     code = "locked_out"
     http_status = 429
 
@@ -77,7 +77,7 @@ class TokenObtainApi(APIView):
             raise SignInRefused("The username or password is not right; check both and try "
                                 "again. Repeated failures lock the account for a while.",
                                 detail={"non_field_errors": ["Unable to sign in."]})
-        two_factor = selectors.two_factor_required(user)
+        two_factor = selectors.two_factor_required(user=user)
         if two_factor:
             services.two_factor_verify(user=user, code=data["otp"])
         token, secret = services.api_token_issue(user=user, name=data["name"],
@@ -119,7 +119,7 @@ class PersonTokenListApi(APIView):
     @extend_schema(responses=TokenSerializer(many=True),
                    summary="A person's live API tokens (managers)")
     def get(self, request: Request, user_id: int) -> Response:
-        person = get_object_or_404(get_user_model(), pk=user_id)
+        person = selectors.person_get(person_id=user_id)
         tokens = selectors.api_token_list_for_actor(actor=request.user, user_id=person.pk)
         return paginated_response(self, request, tokens, TokenSerializer)
 

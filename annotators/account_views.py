@@ -8,10 +8,10 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +24,7 @@ from config.errors import ApplicationError
 from . import selectors, services
 from .forms import PasswordChangeForm, TwoFactorCodeForm
 from .middleware import two_factor_exempt
-from .views import _show_refusal, managers_only
+from .views import managers_only, show_refusal
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -43,9 +43,9 @@ def account(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(request, "annotators/account.html", {
         "tokens": selectors.api_token_list_for_actor(actor=user, user_id=user.pk),
-        "two_factor_required": selectors.two_factor_required(user),
-        "two_factor_enrolled": selectors.two_factor_enrolled(user),
-        "recovery_codes_left": selectors.recovery_codes_left(user),
+        "two_factor_required": selectors.two_factor_required(user=user),
+        "two_factor_enrolled": selectors.two_factor_enrolled(user=user),
+        "recovery_codes_left": selectors.recovery_codes_left(user=user),
     })
 
 
@@ -111,15 +111,15 @@ def _base32_secret(device: TOTPDevice) -> str:
 @require_http_methods(["GET", "POST"])
 def two_factor_enrol(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if selectors.two_factor_enrolled(user):
+    if selectors.two_factor_enrolled(user=user):
         messages.info(request, "Two-factor sign-in is set up already.")
         return redirect("account:home")
-    if not selectors.two_factor_required(user):
+    if not selectors.two_factor_required(user=user):
         messages.info(request, "Your account signs in with its password alone: two-factor "
                                "sign-in is for managers, compliance officers and staff"
                       + ("." if settings.REQUIRE_TWO_FACTOR else ", and it is off here."))
         return redirect("account:home")
-    pending = TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("pk").first()
+    pending = selectors.two_factor_pending_device(user=user)
     form = TwoFactorCodeForm(request.POST if request.POST.get("step") == "confirm" else None)
     if request.method == "POST" and request.POST.get("step") == "start":
         services.two_factor_enrolment_start(user=user)
@@ -130,13 +130,13 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
             device, codes = services.two_factor_enrolment_confirm(
                 user=user, code=form.cleaned_data["code"])
         except ApplicationError as error:
-            _show_refusal(form, error)
+            show_refusal(form, error)
         else:
             otp_login(request, device)
             return render(request, "annotators/recovery_codes.html",
                           {"codes": codes, "next": _next_url(request)})
     context = {"form": form, "pending": pending, "next": _next_url(request),
-               "required": selectors.two_factor_required(user)}
+               "required": selectors.two_factor_required(user=user)}
     if pending is not None:
         context |= {"qr_code": _qr_code_data_uri(pending.config_url),
                     "secret": _base32_secret(pending)}
@@ -147,9 +147,9 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not selectors.two_factor_required(user) or user.is_verified():
+    if not selectors.two_factor_required(user=user) or user.is_verified():
         return redirect(_next_url(request))
-    if not selectors.two_factor_enrolled(user):
+    if not selectors.two_factor_enrolled(user=user):
         return redirect(f"{reverse('account:two-factor-enrol')}?{request.GET.urlencode()}")
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -159,7 +159,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("code", error.message)
         else:
             otp_login(request, device)
-            left = selectors.recovery_codes_left(user)
+            left = selectors.recovery_codes_left(user=user)
             if isinstance(device, StaticDevice):
                 messages.warning(request, f"You signed in with a recovery code; {left} are "
                                           "left. If your phone is lost, tell a manager.")
@@ -191,9 +191,9 @@ class SignOutView(LogoutView):
 @require_POST
 @managers_only
 def person_token_revoke(request: HttpRequest, user_id: int, token_id: int) -> HttpResponse:
-    person = get_object_or_404(get_user_model(), pk=user_id)
-    token = selectors.api_token_list_for_actor(actor=request.user, user_id=person.pk).filter(
-        pk=token_id).first()
+    person = selectors.person_get(person_id=user_id)
+    token = selectors.api_token_find_for_actor(actor=request.user, token_id=token_id,
+                                               user_id=person.pk)
     if token is None:
         messages.error(request, f"{person.get_username()} has no live API token {token_id}; "
                                 "it may have expired or been revoked already.")
@@ -206,7 +206,7 @@ def person_token_revoke(request: HttpRequest, user_id: int, token_id: int) -> Ht
 @require_POST
 @managers_only
 def person_tokens_revoke_all(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_object_or_404(get_user_model(), pk=user_id)
+    person = selectors.person_get(person_id=user_id)
     count = services.api_token_revoke_all(actor=request.user, user_id=person.pk)
     messages.success(request, f"Revoked {count} API token(s) of {person.get_username()}.")
     return redirect("workforce:person-detail", user_id=person.pk)
@@ -215,7 +215,7 @@ def person_tokens_revoke_all(request: HttpRequest, user_id: int) -> HttpResponse
 @require_POST
 @managers_only
 def person_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_object_or_404(get_user_model(), pk=user_id)
+    person = selectors.person_get(person_id=user_id)
     try:
         services.person_unlock(actor=request.user, user_id=person.pk)
     except ApplicationError as error:
@@ -228,11 +228,10 @@ def person_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
     return redirect("workforce:person-detail", user_id=person.pk)
 
 
-
 @require_POST
 @managers_only
 def person_two_factor_reset(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = get_object_or_404(get_user_model(), pk=user_id)
+    person = selectors.person_get(person_id=user_id)
     services.two_factor_reset(actor=request.user, user_id=person.pk)
     messages.success(request, f"Reset the two-factor sign-in of {person.get_username()}: "
                               "they set up a new authenticator app at their next sign-in.")

@@ -46,9 +46,9 @@ class TwoFactorMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or _exempt(view_func):
             return None
-        if not two_factor_required(user) or user.is_verified():
+        if not two_factor_required(user=user) or user.is_verified():
             return None
-        enrolled = two_factor_enrolled(user)
+        enrolled = two_factor_enrolled(user=user)
         step = reverse("account:two-factor-verify" if enrolled else "account:two-factor-enrol")
         wants_page = "text/html" in request.headers.get("Accept", "")
         if request.path.startswith("/api/") and not wants_page:

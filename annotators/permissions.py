@@ -13,7 +13,7 @@ class IsManager(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user_is_manager(user))
+        return bool(user and user.is_authenticated and user_is_manager(user=user))
 
 
 def manager_required(view):
@@ -21,7 +21,7 @@ def manager_required(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not user_is_manager(request.user):
+        if not user_is_manager(user=request.user):
             raise PermissionDenied("Only managers may open this page.")
         return view(request, *args, **kwargs)
 

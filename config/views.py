@@ -2,17 +2,38 @@
 
 import logging
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_not_required
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from annotators.selectors import home_url_for
+from annotators.models import Role
+from annotators.selectors import user_roles
 from config.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
+
+# Each role's home page, highest role first: someone with several lands on the first one
+# they hold. The pages belong to apps above the workforce, which is why this lives here.
+HOME_VIEW_FOR_ROLE = {
+    Role.MANAGER: "compliance:home",
+    Role.COMPLIANCE_OFFICER: "compliance:report",
+    Role.REVIEWER: "review:home",
+    Role.ANNOTATOR: "annotation:home",
+}
+
+
+def home_url_for(user: AbstractBaseUser) -> str:
+    """Return the home page of the user's highest role; annotators' work is the default."""
+    roles = user_roles(user=user)
+    for role, view_name in HOME_VIEW_FOR_ROLE.items():
+        if role in roles:
+            return reverse(view_name)
+    return reverse(HOME_VIEW_FOR_ROLE[Role.ANNOTATOR])
 
 
 @require_GET

@@ -5,7 +5,6 @@ from .accounts import (
     AccountNotLocked,
     AccountPermissionDenied,
     PasswordChangeRefused,
-    PersonNotFound,
     TokenRevocationReason,
     api_token_issue,
     api_token_revoke,
@@ -13,10 +12,10 @@ from .accounts import (
     password_change,
     person_unlock,
 )
+from .common import PersonNotFound
 from .credentials import (
     CredentialTransitionRefused,
     assignment_schedule,
-    credential_qs_select_for_update,
     credential_reinstate,
     credential_revoke,
     credential_suspend,
@@ -29,6 +28,7 @@ from .exams import (
     attempt_start,
     attempt_submit,
 )
+from .locks import credential_qs_select_for_update
 from .people import RoleGrantRefused, UsernameTaken, person_create
 from .setup import (
     course_create,

@@ -16,30 +16,38 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError, NotFound
+from config.errors import Conflict, Invalid, NotAllowed
+from config.transactions import transaction_required
 
 from ..authentication import password_fingerprint
 from ..models import ApiToken
 from ..selectors import account_lockout, api_token_get_for_actor, can_manage_workforce
+from .common import PersonNotFound
+from .locks import (
+    access_attempt_qs_select_for_update,
+    api_token_qs_select_for_update,
+    person_qs_select_for_update,
+)
 
 
-class PersonNotFound(NotFound):
-    code = "person_not_found"
+class AccountPermissionDenied(NotAllowed):
+    code = "account_unlock_not_allowed"
 
 
-class AccountPermissionDenied(ApplicationError):
-    code = "not_allowed"
-    http_status = 403
+class PasswordChangeRefused(Invalid):
+    """The password was not changed; raised through a subclass naming why."""
 
 
-class PasswordChangeRefused(ApplicationError):
-    code = "invalid"
-    http_status = 400
+class OldPasswordWrong(PasswordChangeRefused):
+    code = "old_password_wrong"
 
 
-class AccountNotLocked(ApplicationError):
+class NewPasswordTooWeak(PasswordChangeRefused):
+    code = "new_password_too_weak"
+
+
+class AccountNotLocked(Conflict):
     code = "account_not_locked"
-    http_status = 409
 
 
 class TokenRevocationReason:
@@ -87,10 +95,11 @@ def _revoke(*, actor: AbstractBaseUser | None, user: AbstractBaseUser, tokens: l
     return len(tokens)
 
 
+@transaction_required
 def revoke_all_tokens(*, actor: AbstractBaseUser | None, user: AbstractBaseUser,
                       reason: str) -> int:
     """Revoke every token of ``user`` inside the caller's transaction; return how many."""
-    tokens = list(ApiToken.objects.select_for_update().filter(user=user).order_by("pk"))
+    tokens = list(api_token_qs_select_for_update().filter(user=user))
     return _revoke(actor=actor, user=user, tokens=tokens, reason=reason)
 
 
@@ -101,7 +110,7 @@ def api_token_revoke(*, actor: AbstractBaseUser, token_id: int) -> ApiToken:
     :raises TokenNotFound: if there is no live token ``token_id`` the actor may revoke.
     """
     token = api_token_get_for_actor(actor=actor, token_id=token_id)
-    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    token = api_token_qs_select_for_update().select_related("user").get(pk=token.pk)
     reason = (TokenRevocationReason.BY_HOLDER if token.user_id == actor.pk
               else TokenRevocationReason.BY_MANAGER)
     _revoke(actor=actor, user=token.user, tokens=[token], reason=reason)
@@ -117,7 +126,7 @@ def api_token_revoke_all(*, actor: AbstractBaseUser, user_id: int,
     :raises PersonNotFound: if there is no such person, or it is someone else's and the actor
         is not a manager.
     """
-    if user_id != actor.pk and not can_manage_workforce(actor):
+    if user_id != actor.pk and not can_manage_workforce(user=actor):
         raise PersonNotFound(f"There is no person {user_id}.")
     person = _person(user_id)
     reason = reason or (TokenRevocationReason.BY_HOLDER if user_id == actor.pk
@@ -133,18 +142,18 @@ def password_change(*, user: AbstractBaseUser, old_password: str,
                     new_password: str) -> AbstractBaseUser:
     """Change the person's own password and revoke their API tokens.
 
-    :raises PasswordChangeRefused: if the old password is wrong or the new one too weak; the
-        detail names the field.
+    :raises OldPasswordWrong: if the old password is wrong; the detail names the field.
+    :raises NewPasswordTooWeak: if the new one is too weak; the detail names the field.
     """
-    user = get_user_model().objects.select_for_update().get(pk=user.pk)
+    user = person_qs_select_for_update().get(pk=user.pk)
     if not user.check_password(old_password):
-        raise PasswordChangeRefused(
+        raise OldPasswordWrong(
             "The current password is not right; type the password you signed in with.",
             detail={"old_password": ["Not your current password."]})
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as error:
-        raise PasswordChangeRefused(
+        raise NewPasswordTooWeak(
             "The new password is too weak: " + " ".join(error.messages)
             + " Choose a longer one that is not about you.",
             detail={"new_password": error.messages}) from None
@@ -211,12 +220,11 @@ def person_unlock(*, actor: AbstractBaseUser, user_id: int) -> int:
     :raises PersonNotFound: if there is no such person.
     :raises AccountNotLocked: if the account is not locked.
     """
-    if not can_manage_workforce(actor):
+    if not can_manage_workforce(user=actor):
         raise AccountPermissionDenied("Only managers may unlock accounts.")
     person = _person(user_id)
     username = person.get_username()
-    attempts = list(AccessAttempt.objects.select_for_update().filter(username=username)
-                    .order_by("pk"))
+    attempts = list(access_attempt_qs_select_for_update().filter(username=username))
     lockout = account_lockout(username=username)
     if not lockout.locked:
         raise AccountNotLocked(

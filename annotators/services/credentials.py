@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError, NotFound
+from config.errors import Conflict, NotFound
+from config.transactions import transaction_required
 
 from ..models import (
     Assignment,
@@ -21,21 +22,37 @@ from ..models import (
     ExamAttempt,
 )
 from ..signals import credential_stopped, send_disqualified_on_commit
-from .common import WorkforceInvalid, require_workforce_manager
+from .common import PersonNotFound, WorkforceInvalid, require_workforce_manager
+from .locks import assignment_qs_select_for_update, credential_qs_select_for_update
 from .setup import CourseNotFound
 
 
-class CredentialTransitionRefused(ApplicationError):
+class CredentialTransitionRefused(Conflict):
     code = "credential_transition_refused"
-    http_status = 409
 
 
 class CredentialNotFound(NotFound):
     code = "credential_not_found"
 
 
-class PersonNotFound(NotFound):
-    code = "person_not_found"
+class ReasonRequired(WorkforceInvalid):
+    code = "reason_required"
+
+
+class SuspensionEndNotInFuture(WorkforceInvalid):
+    code = "suspension_end_not_in_future"
+
+
+class CredentialKindUnknown(WorkforceInvalid):
+    code = "credential_kind_unknown"
+
+
+class DueDateInPast(WorkforceInvalid):
+    code = "due_date_in_past"
+
+
+class RetrainingCourseMissing(WorkforceInvalid):
+    code = "retraining_course_missing"
 
 
 TRANSITION_VERBS = {
@@ -44,10 +61,6 @@ TRANSITION_VERBS = {
     Credential.Status.REVOKED: "revoked",
     Credential.Status.EXPIRED: "expired",
 }
-
-
-def credential_qs_select_for_update():
-    return Credential.objects.select_for_update().order_by("pk")
 
 
 def _lock(credential_id: int) -> Credential:
@@ -80,10 +93,15 @@ def _refuse(credential: Credential, to_status: str) -> CredentialTransitionRefus
     return CredentialTransitionRefused(message)
 
 
-def transition(credential: Credential, to_status: str, *, actor: AbstractBaseUser | None,
+@transaction_required
+def transition(*, credential: Credential, to_status: str, actor: AbstractBaseUser | None,
                reason: str, action: str | None = None, extra_fields: tuple[str, ...] = (),
                data: dict[str, Any] | None = None) -> None:
-    """Move a locked credential along the state machine and write its history and audit."""
+    """Move a locked credential along the state machine and write its history and audit, in
+    the caller's transaction.
+
+    :raises CredentialTransitionRefused: if the state machine forbids the move.
+    """
     if not credential.can_transition_to(to_status):
         raise _refuse(credential, to_status)
     from_status = credential.status
@@ -108,15 +126,21 @@ def transition(credential: Credential, to_status: str, *, actor: AbstractBaseUse
                                     kind=credential.kind, status=to_status)
 
 
-def suspend(credential: Credential, *, actor: AbstractBaseUser | None, cause: str, reason: str,
+@transaction_required
+def suspend(*, credential: Credential, actor: AbstractBaseUser | None, cause: str, reason: str,
             until_date: date | None = None) -> Credential:
-    """Suspend a locked credential; suspending a suspended one changes nothing."""
+    """Suspend a locked credential in the caller's transaction; suspending a suspended one
+    changes nothing.
+
+    :raises CredentialTransitionRefused: if the credential is revoked or expired.
+    """
     if credential.status == Credential.Status.SUSPENDED:
         return credential
     credential.suspension_cause = cause
     credential.suspension_reason = reason
     credential.suspended_until_date = until_date
-    transition(credential, Credential.Status.SUSPENDED, actor=actor, reason=reason,
+    transition(credential=credential, to_status=Credential.Status.SUSPENDED, actor=actor,
+               reason=reason,
                extra_fields=("suspension_cause", "suspension_reason", "suspended_until_date"),
                data={"cause": cause, "until": until_date.isoformat() if until_date else None})
     return credential
@@ -125,8 +149,8 @@ def suspend(credential: Credential, *, actor: AbstractBaseUser | None, cause: st
 def _required_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise WorkforceInvalid("Give a reason: it is kept in the credential's history.",
-                               detail={"reason": ["This field is required."]})
+        raise ReasonRequired("Give a reason: it is kept in the credential's history.",
+                             detail={"reason": ["This field is required."]})
     return reason
 
 
@@ -135,18 +159,22 @@ def credential_suspend(*, actor: AbstractBaseUser, credential_id: int, reason: s
                        until_date: date | None = None) -> Credential:
     """Suspend a credential now, optionally until a date after which the sweep reinstates it.
 
-    :raises CredentialTransitionRefused: if the credential is revoked or expired.
+    :raises WorkforcePermissionDenied: if the actor is not a manager.
+    :raises ReasonRequired: if the reason is blank.
+    :raises SuspensionEndNotInFuture: if ``until_date`` is today or earlier.
     :raises CredentialNotFound: if there is no such credential.
+    :raises CredentialTransitionRefused: if the credential is suspended already, revoked or
+        expired.
     """
-    require_workforce_manager(actor)
+    require_workforce_manager(actor=actor)
     reason = _required_reason(reason)
     if until_date is not None and until_date <= timezone.localdate():
-        raise WorkforceInvalid("The suspension's end date must be in the future.",
-                               detail={"until_date": ["Pick a later date."]})
+        raise SuspensionEndNotInFuture("The suspension's end date must be in the future.",
+                                       detail={"until_date": ["Pick a later date."]})
     credential = _lock(credential_id)
     if credential.status == Credential.Status.SUSPENDED:
         raise CredentialTransitionRefused(f"Credential {credential.pk} is already suspended.")
-    return suspend(credential, actor=actor, cause=Credential.SuspensionCause.MANUAL,
+    return suspend(credential=credential, actor=actor, cause=Credential.SuspensionCause.MANUAL,
                    reason=reason, until_date=until_date)
 
 
@@ -155,13 +183,16 @@ def credential_reinstate(*, actor: AbstractBaseUser, credential_id: int,
                          reason: str) -> Credential:
     """Lift a suspension.
 
-    :raises CredentialTransitionRefused: unless the credential is suspended.
+    :raises WorkforcePermissionDenied: if the actor is not a manager.
+    :raises ReasonRequired: if the reason is blank.
     :raises CredentialNotFound: if there is no such credential.
+    :raises CredentialTransitionRefused: unless the credential is suspended.
     """
-    require_workforce_manager(actor)
+    require_workforce_manager(actor=actor)
     reason = _required_reason(reason)
     credential = _lock(credential_id)
-    transition(credential, Credential.Status.ACTIVE, actor=actor, reason=reason)
+    transition(credential=credential, to_status=Credential.Status.ACTIVE, actor=actor,
+               reason=reason)
     return credential
 
 
@@ -170,23 +201,26 @@ def credential_revoke(*, actor: AbstractBaseUser, credential_id: int, reason: st
     """Revoke a credential for good. A new one needs full retraining, a waiting period and a
     new exam.
 
-    :raises CredentialTransitionRefused: if the credential is already revoked or expired.
+    :raises WorkforcePermissionDenied: if the actor is not a manager.
+    :raises ReasonRequired: if the reason is blank.
     :raises CredentialNotFound: if there is no such credential.
+    :raises CredentialTransitionRefused: if the credential is already revoked or expired.
     """
-    require_workforce_manager(actor)
+    require_workforce_manager(actor=actor)
     reason = _required_reason(reason)
     credential = _lock(credential_id)
     credential.revoked_at = timezone.now()
-    transition(credential, Credential.Status.REVOKED, actor=actor, reason=reason,
-               extra_fields=("revoked_at",))
-    for assignment in Assignment.objects.filter(user_id=credential.user_id, kind=credential.kind,
-                                                status=Assignment.Status.OPEN):
+    transition(credential=credential, to_status=Credential.Status.REVOKED, actor=actor,
+               reason=reason, extra_fields=("revoked_at",))
+    for assignment in assignment_qs_select_for_update().filter(
+            user_id=credential.user_id, kind=credential.kind, status=Assignment.Status.OPEN):
         assignment.status = Assignment.Status.COMPLETED
         assignment.completed_at = timezone.now()
         assignment.save(update_fields=["status", "completed_at"])
     return credential
 
 
+@transaction_required
 def credential_issue_for(attempt: ExamAttempt) -> Credential:
     """Issue (or renew) the credential a passed attempt earns, in the caller's transaction."""
     policy = CredentialPolicy.objects.get(kind=attempt.credential_kind)
@@ -195,7 +229,8 @@ def credential_issue_for(attempt: ExamAttempt) -> Credential:
     live = credential_qs_select_for_update().filter(
         user_id=attempt.user_id, kind=attempt.credential_kind,
         status__in=[Credential.Status.ACTIVE, Credential.Status.SUSPENDED]).first()
-    _complete_assignments(attempt.user_id, attempt.credential_kind, Assignment.Type.REASSESSMENT)
+    _complete_assignments(user_id=attempt.user_id, kind=attempt.credential_kind,
+                          type_=Assignment.Type.REASSESSMENT)
     if live is None:
         credential = Credential.objects.create(
             user_id=attempt.user_id, kind=attempt.credential_kind, issued_at=now,
@@ -210,14 +245,14 @@ def credential_issue_for(attempt: ExamAttempt) -> Credential:
     _history(live, action="renewed", from_status=live.status, actor=None,
              reason=f"Passed exam attempt {attempt.pk}.", data={"attempt_id": attempt.pk})
     if live.suspension_cause == Credential.SuspensionCause.REASSESSMENT_OVERDUE:
-        transition(live, Credential.Status.ACTIVE, actor=None,
+        transition(credential=live, to_status=Credential.Status.ACTIVE, actor=None,
                    reason="Reassessment passed.")
     return live
 
 
-def _complete_assignments(user_id: int, kind: str, type_: str) -> list[Assignment]:
+def _complete_assignments(*, user_id: int, kind: str, type_: str) -> list[Assignment]:
     done = []
-    for assignment in Assignment.objects.select_for_update().filter(
+    for assignment in assignment_qs_select_for_update().filter(
             user_id=user_id, kind=kind, type=type_, status=Assignment.Status.OPEN):
         assignment.status = Assignment.Status.COMPLETED
         assignment.completed_at = timezone.now()
@@ -228,27 +263,31 @@ def _complete_assignments(user_id: int, kind: str, type_: str) -> list[Assignmen
     return done
 
 
+@transaction_required
 def retraining_completed(*, user_id: int, course_id: int) -> None:
-    """Close the retraining a finished course satisfies, and lift suspensions it ended."""
+    """Close the retraining a finished course satisfies, and lift suspensions it ended, in
+    the caller's transaction."""
     kinds = set(Assignment.objects.filter(
         user_id=user_id, course_id=course_id, type=Assignment.Type.RETRAINING,
         status=Assignment.Status.OPEN).values_list("kind", flat=True))
     for kind in kinds:
-        _complete_assignments(user_id, kind, Assignment.Type.RETRAINING)
+        _complete_assignments(user_id=user_id, kind=kind, type_=Assignment.Type.RETRAINING)
         credential = credential_qs_select_for_update().filter(
             user_id=user_id, kind=kind, status=Credential.Status.SUSPENDED,
             suspension_cause__in=[Credential.SuspensionCause.RETRAINING_OVERDUE,
                                   Credential.SuspensionCause.QUALITY]).first()
         if credential is not None:
-            transition(credential, Credential.Status.ACTIVE, actor=None,
+            transition(credential=credential, to_status=Credential.Status.ACTIVE, actor=None,
                        reason="Retraining completed.")
 
 
+@transaction_required
 def assignment_open(*, user_id: int, kind: str, type_: str, source: str, due_date: date,
                      reason: str, actor: AbstractBaseUser | None = None,
                      evidence: dict | None = None,
                      course_id: int | None = None) -> Assignment | None:
-    """Open retraining or reassessment owed for a kind, unless one is open already."""
+    """Open retraining or reassessment owed for a kind, unless one is open already, in the
+    caller's transaction; return it, or None if one was open."""
     if Assignment.objects.filter(user_id=user_id, kind=kind, type=type_,
                                  status=Assignment.Status.OPEN).exists():
         return None
@@ -271,22 +310,25 @@ def assignment_schedule(*, actor: AbstractBaseUser, user_ids: list[int], kind: s
     """Schedule retraining by hand for chosen people, on a course (by default the one the
     kind's policy requires). People who already owe retraining for the kind are skipped.
 
+    :raises WorkforcePermissionDenied: if the actor is not a manager.
+    :raises ReasonRequired: if the reason is blank.
+    :raises CredentialKindUnknown: if ``kind`` is not a credential kind.
+    :raises DueDateInPast: if ``due_date`` is before today.
+    :raises RetrainingCourseMissing: if no course is given and the kind's policy names none.
     :raises CourseNotFound: if there is no course ``course_id``.
     :raises PersonNotFound: if any of ``user_ids`` names nobody.
-    :raises WorkforceInvalid: for an unknown kind, a due date in the past, a missing reason,
-        or no course to retrain on.
     """
-    require_workforce_manager(actor)
+    require_workforce_manager(actor=actor)
     reason = _required_reason(reason)
     if kind not in CredentialKind.values:
-        raise WorkforceInvalid(f"Unknown credential kind {kind!r}.",
-                               detail={"kind": ["Not a credential kind."]})
+        raise CredentialKindUnknown(f"Unknown credential kind {kind!r}.",
+                                    detail={"kind": ["Not a credential kind."]})
     if due_date < timezone.localdate():
-        raise WorkforceInvalid("The due date is in the past.",
-                               detail={"due_date": ["Pick today or later."]})
+        raise DueDateInPast("The due date is in the past.",
+                            detail={"due_date": ["Pick today or later."]})
     if course_id is None and CredentialPolicy.objects.get(kind=kind).course_id is None:
-        raise WorkforceInvalid("The policy of this credential kind names no course yet; "
-                               "choose a course.")
+        raise RetrainingCourseMissing("The policy of this credential kind names no course yet; "
+                                      "choose a course.")
     if course_id is not None and not Course.objects.filter(pk=course_id).exists():
         raise CourseNotFound(f"There is no course {course_id}.")
     known = set(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", flat=True))
@@ -310,7 +352,9 @@ def report_quality_failure(*, user: AbstractBaseUser, kind: str,
     """Suspend the person's credential of ``kind`` pending retraining, keeping the evidence.
     Runs in the caller's transaction when there is one (review records its signal with it).
 
-    Returns the credential, or None if the person holds no live one of that kind.
+    Returns the credential, or None if the person holds no live one of that kind. Refuses
+    nothing: a credential suspended already keeps its suspension, and the retraining is
+    opened all the same.
     """
     credential = credential_qs_select_for_update().filter(
         user_id=user.pk, kind=kind,
@@ -318,7 +362,8 @@ def report_quality_failure(*, user: AbstractBaseUser, kind: str,
     if credential is None:
         return None
     reason = "Quality below the policy's threshold; retraining required."
-    suspend(credential, actor=None, cause=Credential.SuspensionCause.QUALITY, reason=reason)
+    suspend(credential=credential, actor=None, cause=Credential.SuspensionCause.QUALITY,
+            reason=reason)
     assignment_open(user_id=user.pk, kind=kind, type_=Assignment.Type.RETRAINING,
                      source=Assignment.Source.QUALITY, due_date=timezone.localdate(),
                      reason=reason, evidence=evidence)

@@ -10,20 +10,18 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import Conflict, NotAllowed
 
 from ..models import GROUP_FOR_ROLE, Role
 from .common import MANAGE_WORKFORCE
 
 
-class UsernameTaken(ApplicationError):
+class UsernameTaken(Conflict):
     code = "username_taken"
-    http_status = 409
 
 
-class RoleGrantRefused(ApplicationError):
-    code = "not_allowed"
-    http_status = 403
+class RoleGrantRefused(NotAllowed):
+    code = "role_grant_refused"
 
 
 # Roles a manager may give a new person: the workers'. Managing and auditing roles are given
@@ -40,6 +38,7 @@ def person_create(*, actor: AbstractBaseUser | None, username: str, password: st
     :raises RoleGrantRefused: if the actor is neither the system, a superuser, nor a manager
         creating a worker (annotator or reviewer).
     :raises UsernameTaken: if the username is in use.
+    :raises django.core.exceptions.ValidationError: if the username or email is malformed.
     """
     manager_may = role in ROLES_MANAGERS_MAY_GRANT and actor is not None \
         and actor.has_perm(MANAGE_WORKFORCE)

@@ -5,16 +5,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from config.errors import ApplicationError, NotFound
+from config.errors import Conflict, NotFound
 
 from ..models import Course, Module, ModuleProgress, TrainingRecord
 from .credentials import retraining_completed
+from .locks import module_progress_qs_select_for_update, training_record_qs_select_for_update
 from .setup import CourseNotFound
 
 
-class TrainingOutOfOrder(ApplicationError):
+class TrainingOutOfOrder(Conflict):
     code = "training_out_of_order"
-    http_status = 409
 
 
 class ModuleNotFound(NotFound):
@@ -33,7 +33,7 @@ def training_start(*, user: AbstractBaseUser, course_id: int) -> TrainingRecord:
         raise CourseNotFound(f"There is no course {course_id}.")
     if not course.modules.exists():
         raise TrainingOutOfOrder(f"Course {course_id} has no modules to read.")
-    record = TrainingRecord.objects.select_for_update().filter(
+    record = training_record_qs_select_for_update().filter(
         user=user, course=course, completed_at__isnull=True).first()
     if record is None:
         record = TrainingRecord.objects.create(user=user, course=course,
@@ -51,8 +51,8 @@ def _module(module_id: int) -> Module:
     return module
 
 
-def _open_record(user: AbstractBaseUser, module: Module) -> TrainingRecord:
-    record = TrainingRecord.objects.select_for_update().filter(
+def _open_record(*, user: AbstractBaseUser, module: Module) -> TrainingRecord:
+    record = training_record_qs_select_for_update().filter(
         user=user, course_id=module.course_id, completed_at__isnull=True).first()
     if record is None:
         raise TrainingOutOfOrder(f"Start the course {module.course.title!r} first.")
@@ -72,7 +72,7 @@ def training_open_module(*, user: AbstractBaseUser, module_id: int) -> ModulePro
     :raises TrainingOutOfOrder: before the course is started or an earlier module confirmed.
     """
     module = _module(module_id)
-    record = _open_record(user, module)
+    record = _open_record(user=user, module=module)
     progress, _ = ModuleProgress.objects.get_or_create(
         record=record, module=module, defaults={"opened_at": timezone.now()})
     return progress
@@ -86,9 +86,9 @@ def training_confirm_module(*, user: AbstractBaseUser, module_id: int) -> Module
     :raises TrainingOutOfOrder: before the module is opened or an earlier one confirmed.
     """
     module = _module(module_id)
-    record = _open_record(user, module)
-    progress = ModuleProgress.objects.select_for_update().filter(record=record,
-                                                                 module=module).first()
+    record = _open_record(user=user, module=module)
+    progress = module_progress_qs_select_for_update().filter(record=record,
+                                                            module=module).first()
     if progress is None:
         raise TrainingOutOfOrder(f"Open module {module.position} before confirming it.")
     if progress.confirmed_at is not None:

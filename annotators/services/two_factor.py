@@ -15,37 +15,33 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import record_event
-from config.errors import ApplicationError
+from config.errors import Conflict, Invalid, NotAllowed
 
-from .common import MANAGE_WORKFORCE
+from .common import MANAGE_WORKFORCE, PersonNotFound
+from .locks import static_device_qs_select_for_update, totp_device_qs_select_for_update
 
 RECOVERY_DEVICE_NAME = "Recovery codes"
 AUTHENTICATOR_DEVICE_NAME = "Authenticator app"
 
 
-class TwoFactorResetRefused(ApplicationError):
-    code = "not_allowed"
-    http_status = 403
+class TwoFactorResetRefused(NotAllowed):
+    code = "two_factor_reset_not_allowed"
 
 
-class TwoFactorAlreadyEnrolled(ApplicationError):
+class TwoFactorAlreadyEnrolled(Conflict):
     code = "two_factor_already_enrolled"
-    http_status = 409
 
 
-class TwoFactorNotEnrolled(ApplicationError):
+class TwoFactorNotEnrolled(NotAllowed):
     code = "two_factor_not_enrolled"
-    http_status = 403
 
 
-class TwoFactorCodeRequired(ApplicationError):
+class TwoFactorCodeRequired(Invalid):
     code = "two_factor_code_required"
-    http_status = 400
 
 
-class TwoFactorCodeWrong(ApplicationError):
+class TwoFactorCodeWrong(Invalid):
     code = "two_factor_code_wrong"
-    http_status = 400
 
 
 WRONG_CODE = ("That code is not right, or it was used already. Type the 6-digit code your "
@@ -77,8 +73,7 @@ def two_factor_enrolment_start(*, user: AbstractBaseUser) -> TOTPDevice:
 
 @transaction.atomic(durable=True)
 def _confirm(*, user: AbstractBaseUser, code: str) -> tuple[TOTPDevice, list[str]] | None:
-    device = (TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=False)
-              .order_by("pk").first())
+    device = totp_device_qs_select_for_update().filter(user_id=user.pk, confirmed=False).first()
     if device is None:
         raise TwoFactorNotEnrolled(
             "There is no authenticator waiting to be confirmed; start setting up two-factor "
@@ -114,10 +109,8 @@ def two_factor_enrolment_confirm(*, user: AbstractBaseUser,
 def _verify(*, user: AbstractBaseUser, code: str) -> Device | None:
     code = _normalise(code)
     devices = [
-        *TOTPDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=True)
-        .order_by("pk"),
-        *StaticDevice.objects.select_for_update().filter(user_id=user.pk, confirmed=True)
-        .order_by("pk"),
+        *totp_device_qs_select_for_update().filter(user_id=user.pk, confirmed=True),
+        *static_device_qs_select_for_update().filter(user_id=user.pk, confirmed=True),
     ]
     if not devices:
         raise TwoFactorNotEnrolled(
@@ -159,10 +152,13 @@ def two_factor_reset(*, actor: AbstractBaseUser, user_id: int) -> int:
     that gave the second factor keep it until they end.
 
     :raises TwoFactorResetRefused: if the actor is not a manager.
+    :raises PersonNotFound: if there is no such person.
     """
     if not actor.has_perm(MANAGE_WORKFORCE):
         raise TwoFactorResetRefused("Only managers may reset someone's two-factor sign-in.")
-    user = get_user_model().objects.get(pk=user_id)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise PersonNotFound(f"There is no person {user_id}.")
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user_id=user.pk).delete()[1].get(model._meta.label, 0)

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from annotators.models import Role
+from annotators.models import ApiToken, Role
 from annotators.services import UsernameTaken, person_create
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD
@@ -104,6 +104,7 @@ class TestRoles:
         assert not {"add_user", "change_user", "change_group", "add_permission"} & codenames
 
     @pytest.mark.parametrize(("role", "home"), [(Role.MANAGER, "/manage/"),
+                                                (Role.COMPLIANCE_OFFICER, "/manage/report/"),
                                                 (Role.REVIEWER, "/review/"),
                                                 (Role.ANNOTATOR, "/annotate/")])
     def test_each_role_has_its_home(self, client, role, home):
@@ -116,6 +117,19 @@ class TestRoles:
         assert response.status_code == 302
         assert response.url == home
         assert client.get(home).status_code == 200
+
+    def test_the_highest_role_decides_and_no_role_lands_on_the_annotators_home(
+            self, client, reviewer):
+        reviewer.groups.add(Group.objects.get(name="Managers"))
+        roleless = get_user_model().objects.create_user("no.role", password=PASSWORD)
+
+        client.force_login(reviewer)
+        both = client.get("/")
+        client.force_login(roleless)
+        neither = client.get("/")
+
+        assert both.url == "/manage/"
+        assert neither.url == "/annotate/"
 
     def test_the_manager_home_is_refused_to_an_annotator(self, annotator_client):
         response = annotator_client.get("/manage/")
@@ -155,16 +169,21 @@ class TestApiAuthentication:
 
         listing = client.get(reverse("api:rules:risk-category-list"),
                              HTTP_AUTHORIZATION=f"Token {token}")
+        mine = client.get(reverse("api:auth-token-list"), HTTP_AUTHORIZATION=f"Token {token}")
 
         assert response.status_code == 200
+        assert response.json()["user"] == annotator.username
         assert listing.status_code == 200
+        assert listing.json()["count"] == 31
+        assert [row["id"] for row in mine.json()["results"]] == [response.json()["id"]]
+        assert ApiToken.objects.get(pk=response.json()["id"]).user == annotator
 
     def test_bad_credentials_get_a_consistent_error_body(self, client, annotator):
         response = client.post(reverse("api:auth-token"),
                                {"username": annotator.username, "password": "wrong"})
 
         assert response.status_code == 400
-        assert response.json()["code"] == "invalid"
+        assert response.json()["code"] == "sign_in_refused"
         assert set(response.json()) == {"code", "message", "detail"}
 
     def test_a_bad_token_is_refused(self, client):

@@ -41,7 +41,7 @@ class TestTokenObtainApi:
         response = obtain(annotator.username, "not-the-password")
 
         assert response.status_code == 400
-        assert response.json()["code"] == "invalid"
+        assert response.json()["code"] == "sign_in_refused"
         assert not ApiToken.objects.filter(user=annotator).exists()
 
     def test_refuses_a_deactivated_account(self, annotator):

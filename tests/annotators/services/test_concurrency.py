@@ -1,10 +1,13 @@
 import itertools
 
 import pytest
+from django.contrib.auth import get_user_model
 
-from annotators.models import Credential, Exam, ExamAttempt, Role
+from annotators.models import ApiToken, Credential, Exam, ExamAttempt, Role
 from annotators.selectors import attempt_questions
 from annotators.services import (
+    api_token_issue,
+    api_token_revoke,
     attempt_answer,
     attempt_start,
     credential_revoke,
@@ -83,3 +86,20 @@ class TestLockScope:
 
         assert locked is expected
         assert attempt.answers.filter(question=question).exists()
+
+    @pytest.mark.parametrize(("probe", "expected"), [("holder", False), ("token", True)])
+    def test_revoking_a_token_locks_the_token_and_not_its_holder(self, monkeypatch, probe,
+                                                                 expected):
+        holder = make_person("ann.t", Role.ANNOTATOR)
+        token, _ = api_token_issue(user=holder)
+        rows = {"holder": lambda: get_user_model().objects.select_for_update(nowait=True).get(
+                    pk=holder.pk),
+                "token": lambda: ApiToken.objects.select_for_update(nowait=True).get(
+                    pk=token.pk)}
+
+        locked = is_locked_while(
+            lambda: api_token_revoke(actor=holder, token_id=token.pk),
+            monkeypatch, "annotators.services.accounts._revoke", rows[probe])
+
+        assert locked is expected
+        assert not ApiToken.objects.filter(pk=token.pk).exists()

@@ -3,9 +3,11 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotators.models import Assignment, Credential, CredentialKind
+from annotators.models import Assignment, Credential, CredentialKind, Role
 from annotators.selectors import has_active_credential
 from annotators.services import (
     AttemptRefused,
@@ -21,6 +23,7 @@ from annotators.services import (
 )
 from annotators.services.common import WorkforceInvalid, WorkforcePermissionDenied
 from audit.models import AuditEvent
+from tests.conftest import make_person
 from tests.workforce import KIND, complete_training, take_exam
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +44,8 @@ class TestTransitions:
         assert has_active_credential(credentialed.user, KIND)
         history = list(credentialed.history.order_by("pk").values_list(
             "action", "from_status", "to_status", "reason"))
-        assert history == [("issued", "", "active", history[0][3]),
+        assert history == [("issued", "", "active",
+                            f"Passed exam attempt {credentialed.attempt_id}."),
                            ("suspended", "active", "suspended", "Spot check"),
                            ("reinstated", "suspended", "active", "Cleared")]
         assert AuditEvent.objects.filter(action="credential.suspended", actor=manager,
@@ -251,6 +255,29 @@ class TestSweep:
         assert sum(first.values()) > 0
         assert second == {key: 0 for key in second}
         assert AuditEvent.objects.count() == events
+
+
+class TestSweepQueries:
+    def test_looks_at_every_active_credential_in_a_fixed_number_of_queries(
+            self, manager, workforce, django_assert_num_queries):
+        def credential_more(name):
+            person = make_person(name, Role.ANNOTATOR)
+            complete_training(person, workforce["course"])
+            take_exam(person)
+
+        credential_more("ann.first")
+        workforce_sweep()
+        with CaptureQueriesContext(connection) as one:
+            workforce_sweep()
+        for n in range(4):
+            credential_more(f"ann.{n}")
+
+        with django_assert_num_queries(len(one)):
+            counts = workforce_sweep()
+
+        assert counts == {key: 0 for key in counts}
+        assert Credential.objects.filter(user__username__startswith="ann.",
+                                         status="active").count() == 5
 
 
 class TestAssignmentSchedule:

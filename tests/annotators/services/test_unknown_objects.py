@@ -13,6 +13,7 @@ from annotators.services import (
     training_confirm_module,
     training_open_module,
     training_start,
+    two_factor_reset,
 )
 from config.errors import NotFound
 from tests.workforce import KIND
@@ -54,6 +55,8 @@ def calls(manager, annotator):
         "assignment_schedule with a person": (lambda: assignment_schedule(
             actor=manager, user_ids=[annotator.pk, UNKNOWN], kind=KIND,
             due_date=timezone.localdate(), reason="x"), "person_not_found"),
+        "two_factor_reset": (lambda: two_factor_reset(actor=manager, user_id=UNKNOWN),
+                             "person_not_found"),
     }
 
 

@@ -1,4 +1,5 @@
-import re
+"""Managers' pages: the workforce table, a person, credentials, and the editors."""
+
 from datetime import timedelta
 
 import pytest
@@ -7,108 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from annotators.models import Assignment, Credential, CredentialPolicy, Exam, Question
-from annotators.selectors import attempt_questions
-from annotators.services import attempt_start, credential_suspend
-from tests.workforce import KIND, build_exam, complete_training, right_answer
+from annotators.models import Assignment, CredentialPolicy, Exam, Question
+from annotators.services import credential_suspend
+from tests.workforce import KIND, build_exam
 
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-class TestWorkerJourney:
-    def test_reads_the_course_takes_the_exam_and_holds_a_credential(self, client, annotator,
-                                                                    workforce):
-        client.force_login(annotator)
-        course = workforce["course"]
-
-        home = client.get(reverse("workforce:mine")).content.decode()
-        response = client.post(reverse("workforce:course-start", args=[course.pk]))
-        for module in course.modules.order_by("position"):
-            assert client.get(reverse("workforce:module-detail", args=[module.pk])) \
-                .status_code == 200
-            response = client.post(reverse("workforce:module-confirm", args=[module.pk]))
-        started = client.post(reverse("workforce:exam-start", args=[KIND]))
-        attempt = annotator.exam_attempts.get()
-        form = {f"q{q.pk}": [str(v) for v in right_answer(q)]
-                for q, _ in attempt_questions(attempt)}
-        saved = client.post(reverse("workforce:attempt-detail", args=[attempt.pk]),
-                            {**form, "then": "submit"})
-        confirm = client.get(reverse("workforce:attempt-submit", args=[attempt.pk]))
-        graded = client.post(reverse("workforce:attempt-submit", args=[attempt.pk]),
-                             follow=True)
-
-        assert "not started" in home
-        assert response.url == reverse("workforce:mine")
-        assert started.url == reverse("workforce:attempt-detail", args=[attempt.pk])
-        assert saved.url == reverse("workforce:attempt-submit", args=[attempt.pk])
-        assert "You answered 8 of 8" in confirm.content.decode()
-        assert "Passed: 100.00% overall" in graded.content.decode()
-        assert Credential.objects.get(user=annotator).status == "active"
-        mine = client.get(reverse("workforce:mine")).content.decode()
-        assert "Safety annotation" in mine
-        assert "Active" in mine
-
-    def test_modules_cannot_be_skipped(self, client, annotator, workforce):
-        client.force_login(annotator)
-        course = workforce["course"]
-        client.post(reverse("workforce:course-start", args=[course.pk]))
-        last = course.modules.order_by("position").last()
-
-        response = client.get(reverse("workforce:module-detail", args=[last.pk]), follow=True)
-
-        assert "Read and confirm module 1" in response.content.decode()
-
-    def test_the_attempt_page_shows_no_key_and_a_countdown(self, client, annotator, workforce):
-        complete_training(annotator, workforce["course"])
-        attempt = attempt_start(user=annotator, kind=KIND)
-        client.force_login(annotator)
-
-        html = client.get(reverse("workforce:attempt-detail", args=[attempt.pk])) \
-            .content.decode()
-
-        assert 'id="countdown" data-deadline=' in html
-        assert "/static/js/countdown.js" in html
-        assert "The first option is right" not in html
-        assert "Gender bias and privacy" not in html
-        assert not re.search(r"\bchecked\b", html)
-
-    def test_every_page_during_an_attempt_is_free_of_keys(self, client, annotator,
-                                                          workforce):
-        complete_training(annotator, workforce["course"])
-        attempt = attempt_start(user=annotator, kind=KIND)
-        client.force_login(annotator)
-        pages = [reverse("workforce:mine"), reverse("workforce:attempt-detail",
-                                                    args=[attempt.pk]),
-                 reverse("workforce:attempt-submit", args=[attempt.pk]),
-                 reverse("workforce:course-detail", args=[workforce["course"].pk])]
-
-        for page in pages:
-            html = client.get(page).content.decode()
-            assert "The first option is right" not in html, page
-            assert "Gender bias and privacy" not in html, page
-
-    def test_explanations_appear_after_grading(self, client, annotator, workforce):
-        complete_training(annotator, workforce["course"])
-        attempt = attempt_start(user=annotator, kind=KIND)
-        client.force_login(annotator)
-        client.post(reverse("workforce:attempt-submit", args=[attempt.pk]))
-
-        html = client.get(reverse("workforce:attempt-detail", args=[attempt.pk])) \
-            .content.decode()
-
-        assert "Not passed: 0.00% overall" in html
-        assert "The first option is right" in html
-
-    def test_another_workers_attempt_is_not_found(self, client, annotator, reviewer,
-                                                  workforce):
-        complete_training(annotator, workforce["course"])
-        attempt = attempt_start(user=annotator, kind=KIND)
-        client.force_login(reviewer)
-
-        assert client.get(reverse("workforce:attempt-detail", args=[attempt.pk])) \
-            .status_code == 404
 
 
 class TestManagerPages:
@@ -223,35 +129,6 @@ class TestManagerPages:
             assert annotator_client.get(url).status_code == 403, url
 
 
-class TestSampleImages:
-    def test_served_only_to_the_candidate_with_safe_headers(self, client, manager, annotator,
-                                                            reviewer, workforce, settings,
-                                                            tmp_path):
-        from annotators.services import question_add
-
-        settings.MEDIA_ROOT = tmp_path
-        exam = workforce["exam"]
-        question = question_add(actor=manager, exam_id=exam.pk, ability="identifying_risks",
-                                kind="practical", prompt="Which?", key=["A.1.a"],
-                                sample_image=SimpleUploadedFile("s.png", PNG))
-        complete_training(annotator, workforce["course"])
-        attempt = attempt_start(user=annotator, kind=KIND)
-        attempt.question_ids = [*attempt.question_ids, question.pk]
-        attempt.save(update_fields=["question_ids"])
-        url = reverse("workforce:question-image", args=[question.pk])
-
-        client.force_login(annotator)
-        served = client.get(url)
-        client.force_login(reviewer)
-        refused = client.get(url)
-
-        assert served.status_code == 200
-        assert served["Content-Type"] == "image/png"
-        assert served["X-Content-Type-Options"] == "nosniff"
-        assert "sandbox" in served["Content-Security-Policy"]
-        assert refused.status_code == 404
-
-
 EXAM_FORM = {"title": "Review exam", "time_limit_minutes": 20, "questions_per_ability": 1,
              "pass_mark_understanding_rules": 70, "pass_mark_using_tools": 70,
              "pass_mark_identifying_risks": 70, "pass_mark_data_security": 70,
@@ -346,19 +223,3 @@ class TestPolicyEditor:
         assert ("Exam 'Short exam' has 3 active questions for using the annotation tools but "
                 "draws 5; add 2 more before using it.") in errors["exam"]
         assert CredentialPolicy.objects.get(kind=KIND).exam == workforce["exam"]
-
-
-class TestExamStartPage:
-    def test_an_exam_short_of_questions_is_explained_to_the_worker(self, client, annotator,
-                                                                   workforce):
-        workforce["exam"].questions.filter(ability="using_tools").update(active=False)
-        complete_training(annotator, workforce["course"])
-        client.force_login(annotator)
-
-        response = client.post(reverse("workforce:exam-start", args=[KIND]), follow=True)
-
-        html = response.content.decode()
-        assert response.redirect_chain[-1][0] == reverse("workforce:mine")
-        assert "has 0 active questions for using the annotation tools but draws 2" in html
-        assert "Ask a manager to add questions." in html
-        assert not annotator.exam_attempts.exists()
