@@ -9,7 +9,7 @@ class AnnotationConfig(AppConfig):
         from annotators.signals import credential_stopped
 
         from . import signals
-        from .services.work import leases_release_for_stopped_credential
+        from .services import leases_release_for_stopped_credential
 
         signals.connect()
         credential_stopped.connect(leases_release_for_stopped_credential,

@@ -282,6 +282,12 @@ class Lease(models.Model):
         return f"Lease {self.pk} of item {self.item_id} to {self.user_id}"
 
 
+# Leases that keep an item from the person: held, labelled, skipped, or labelled and failed
+# (the states of the constraint ``lease_one_per_item_and_user``).
+LIVE_OR_DONE = [Lease.State.ACTIVE, Lease.State.SUBMITTED, Lease.State.SKIPPED,
+                Lease.State.FAILED]
+
+
 class FunctionalLabel(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="labels")
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="labels")

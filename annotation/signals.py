@@ -16,7 +16,7 @@ batch_submitted = Signal()
 correction_submitted = Signal()
 
 
-def send_on_commit(signal: Signal, **kwargs) -> None:
+def send_on_commit(*, signal: Signal, **kwargs) -> None:
     """Send ``signal`` once the current transaction commits; a failing receiver is logged,
     never turned into an error of the request whose work has committed."""
     transaction.on_commit(lambda: signal.send_robust(sender=None, **kwargs), robust=True)

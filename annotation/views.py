@@ -5,31 +5,26 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError
+from config.media import media_response
 from rules.selectors import has_acknowledged, risk_group_list_with_categories
 
 from . import selectors, services
-from .api import serve_item_media
 from .forms import ImportForm, MembershipForm, TaskCreateForm, TaskSettingsForm
 from .models import Membership, Task
 from .permissions import MANAGE_TASKS
-from .services.work import exposure_minutes_today
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    tasks = selectors.task_list_for_actor(actor=request.user).filter(
-        memberships__user=request.user, memberships__ended_at=None,
-        memberships__function=Membership.Function.ANNOTATE).distinct()
+    tasks = selectors.task_list_for_annotator(actor=request.user)
     return render(request, "annotation/home.html", {
-        "tasks": [(task, selectors.labels_today(actor=request.user, task=task))
-                  for task in tasks]})
+        "tasks": [(task, task.labels_today) for task in tasks]})
 
 
 @require_GET
@@ -48,16 +43,13 @@ def label(request: HttpRequest, task_id: int) -> HttpResponse:
         "task": task.pk, "kind": task.kind, "spec": version.label_spec if not task.is_safety
         else [], "minimumSeconds": task.minimum_seconds_per_item,
         "exposureCapMinutes": task.daily_exposure_cap_minutes if task.is_safety else None,
-        "exposureMinutes": round(exposure_minutes_today(user_id=request.user.pk), 1)
+        "exposureMinutes": round(selectors.exposure_minutes_today(user_id=request.user.pk), 1)
         if task.is_safety else None,
         "breakReminderMinutes": task.break_reminder_minutes,
         "doneToday": selectors.labels_today(actor=request.user, task=task),
     }
     groups = risk_group_list_with_categories() if task.is_safety else []
-    definitions = {}
-    if task.is_safety:
-        definitions = {rule.category.code: rule.definition
-                       for rule in version.risk_rules.select_related("category")}
+    definitions = selectors.risk_definitions(version=version) if task.is_safety else {}
     return render(request, "annotation/label.html", {
         "task": task, "version": version, "config": json.dumps(config),
         "groups": groups, "definitions": definitions,
@@ -66,7 +58,8 @@ def label(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @require_GET
 def item_media(request: HttpRequest, item_id: int) -> HttpResponse:
-    return serve_item_media(selectors.item_get_for_actor(actor=request.user, item_id=item_id))
+    item = selectors.item_with_file_get_for_actor(actor=request.user, item_id=item_id)
+    return media_response(file=item.file, content_type=item.content_type)
 
 
 # --- managers -------------------------------------------------------------------------------
@@ -89,8 +82,7 @@ def task_manage_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Created the draft task {task.name}. Import items, add "
                                       "members, then activate it.")
             return redirect("annotation:task-manage", task_id=task.pk)
-    tasks = selectors.task_list_for_actor(actor=request.user).annotate(
-        item_count=Count("items", distinct=True))
+    tasks = selectors.task_list_with_item_counts(actor=request.user)
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     return render(request, "annotation/task_manage_list.html", {"form": form, "page": page})
 
@@ -105,8 +97,7 @@ def _manage_page(request: HttpRequest, task: Task, *, status: int = 200,
         "member_form": forms.get("member_form") or MembershipForm(),
         "import_form": forms.get("import_form") or ImportForm(),
         "members": selectors.membership_list(task=task),
-        "batches": selectors.batch_list_for_task(task=task).annotate(
-            item_count=Count("items")),
+        "batches": selectors.batch_list_with_item_counts(task=task),
         "jobs": selectors.import_job_list_for_task(task=task)[:10],
         "capacity": selectors.task_capacity(task=task, deadline_at=task.deadline_at),
         "transitions": sorted(Task.TRANSITIONS[Task.State(task.state)])}, status=status)

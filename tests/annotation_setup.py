@@ -12,7 +12,7 @@ from annotation.services import (
     task_create,
     task_set_state,
 )
-from annotators.models import CredentialKind, CredentialPolicy, Role
+from annotators.models import CredentialPolicy, Role
 from annotators.services import policy_update
 from demo.rules import FUNCTIONAL_FIELDS, SAFETY_FIELDS
 from rules.services import rule_version_acknowledge, rule_version_publish
@@ -63,8 +63,7 @@ def add_items(manager, task: Task, texts: list[str]):
 
 
 def join(manager, task: Task, user, function: str = "annotate", *, acknowledge: bool = True):
-    track = "safety" if task.is_safety else "functional"
-    kind = CredentialKind(f"{track}_{function}")
+    kind = task.credential_kind(function)
     if not user.credentials.filter(kind=kind, status="active").exists():
         grant_credential(manager, user, kind)
     membership = membership_add(actor=manager, task_id=task.pk, user_id=user.pk,

@@ -2,26 +2,33 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from config.errors import ApplicationError
+from config.errors import Conflict, Invalid, NotAllowed
 
 from ..permissions import MANAGE_TASKS
 
 
-class TaskPermissionDenied(ApplicationError):
-    code = "not_allowed"
-    http_status = 403
+class TaskPermissionDenied(NotAllowed):
+    """The actor may not create or run tasks: a manager's work."""
+
+    code = "task_manager_required"
 
 
-class TaskInvalid(ApplicationError):
-    code = "invalid"
-    http_status = 400
+class TaskInvalid(Invalid):
+    """A task's settings are wrong: an unknown field or a value out of bounds."""
+
+    code = "task_settings_invalid"
 
 
-class TaskConflict(ApplicationError):
-    code = "conflict"
-    http_status = 409
+class TaskClosed(Conflict):
+    """The task is closed: nothing in it changes any more."""
+
+    code = "task_closed"
 
 
-def require_task_manager(actor: AbstractBaseUser) -> None:
+def require_task_manager(*, actor: AbstractBaseUser) -> None:
+    """Refuse anyone who may not create and run tasks.
+
+    :raises TaskPermissionDenied: unless the actor manages tasks.
+    """
     if not actor.has_perm(MANAGE_TASKS):
         raise TaskPermissionDenied("Only managers may create and run tasks.")

@@ -14,6 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from audit.services import record_event
+from config.errors import Invalid
 from jobs.services import (
     JobTakenOver,
     job_attempt_failed,
@@ -34,33 +35,54 @@ from ..importers import (
     detect_format,
 )
 from ..models import Batch, ImportJob, Item, Task
-from .common import TaskConflict, TaskInvalid, require_task_manager
+from .common import TaskClosed, require_task_manager
+from .locks import task_qs_select_for_update
 from .tasks import TaskNotFound, capacity_recheck
 
 logger = logging.getLogger(__name__)
 
 
+class UploadMissing(Invalid):
+    code = "upload_missing"
+
+
+class UploadTooLarge(Invalid):
+    code = "upload_too_large"
+
+
+class ImportFormatUnknown(Invalid):
+    code = "import_format_unknown"
+
+
 @transaction.atomic(durable=True)
 def import_job_create(*, actor: AbstractBaseUser, task_id: int, upload: UploadedFile,
                       fmt: str = "") -> ImportJob:
-    """Store an upload and queue its import; the job reports progress and bad rows."""
-    require_task_manager(actor)
+    """Store an upload and queue its import; the job reports progress and bad rows.
+
+    :raises TaskPermissionDenied: unless the actor manages tasks.
+    :raises TaskNotFound: if there is no such task.
+    :raises TaskClosed: if the task is closed.
+    :raises UploadTooLarge: if the file is larger than ``IMPORT_MAX_UPLOAD_MB``.
+    :raises ImportFormatUnknown: if the format is neither given nor told by the file's name,
+        or is not one of ``FORMATS``.
+    """
+    require_task_manager(actor=actor)
     task = Task.objects.filter(pk=task_id).first()
     if task is None:
         raise TaskNotFound(f"There is no task {task_id}.")
     if task.state == Task.State.CLOSED:
-        raise TaskConflict(f"Task {task.name!r} is closed.")
+        raise TaskClosed(f"Task {task.name!r} is closed.")
     limits = Limits.from_settings()
     if upload.size > limits.upload_bytes:
-        raise TaskInvalid(f"The file is larger than {limits.upload_bytes // MB} MB "
+        raise UploadTooLarge(f"The file is larger than {limits.upload_bytes // MB} MB "
                           "(IMPORT_MAX_UPLOAD_MB); split it into smaller files.",
                           detail={"file": [f"At most {limits.upload_bytes // MB} MB."]})
     try:
         fmt = fmt or detect_format(upload.name)
     except FormatUnknown as error:
-        raise TaskInvalid(str(error), detail={"file": [str(error)]}) from None
+        raise ImportFormatUnknown(str(error), detail={"file": [str(error)]}) from None
     if fmt not in FORMATS:
-        raise TaskInvalid(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.",
+        raise ImportFormatUnknown(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.",
                           detail={"format": [f"One of {', '.join(FORMATS)}."]})
     job = ImportJob.objects.create(task=task, created_by=actor, file=upload,
                                    file_name=upload.name[:255], format=fmt)
@@ -166,7 +188,7 @@ def _land_locked(job: ImportJob, fresh: list[tuple[Row, str]], media: dict,
     created = 0
     batch_numbers: list[int] = []
     # The task's lock orders imports of one task: batch numbers and sizes stay whole.
-    locked = Task.objects.select_for_update().get(pk=task.pk)
+    locked = task_qs_select_for_update().get(pk=task.pk)
     number = (Batch.objects.filter(task=locked).aggregate(n=Max("number"))["n"] or 0)
     state = Batch.State.ANNOTATING if locked.state == Task.State.ACTIVE \
         else Batch.State.OPEN

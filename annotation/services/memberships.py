@@ -12,25 +12,33 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from annotators.selectors import has_active_credential
 from audit.services import record_event
-from config.errors import NotFound
+from config.errors import Conflict, Invalid, NotFound
 
 from ..models import Membership, Task
-from .common import TaskConflict, TaskInvalid, require_task_manager
+from ..permissions import ANNOTATE_TASK, REVIEW_TASK
+from .common import require_task_manager
+from .leases import leases_release
+from .locks import membership_qs_select_for_update, task_qs_select_for_update
 from .tasks import capacity_recheck
-from .work import leases_release
 
 PERMISSION_FOR_FUNCTION = {
-    Membership.Function.ANNOTATE: "annotation.annotate_task",
-    Membership.Function.REVIEW: "annotation.review_task",
+    Membership.Function.ANNOTATE: ANNOTATE_TASK,
+    Membership.Function.REVIEW: REVIEW_TASK,
 }
 
 
-class SecondFunctionRefused(TaskConflict):
+class SecondFunctionRefused(Conflict):
+    """The person holds, or held, a function in the task: one function per task, for good."""
+
     code = "second_function_refused"
 
 
-class CredentialMissing(TaskConflict):
+class CredentialMissing(Conflict):
     code = "credential_missing"
+
+
+class FunctionUnknown(Invalid):
+    code = "function_unknown"
 
 
 class MembershipNotFound(NotFound):
@@ -58,21 +66,24 @@ def membership_add(*, actor: AbstractBaseUser, task_id: int, user_id: int,
                    function: str) -> Membership:
     """Give a person one function in a task, or give back the function they held there.
 
+    :raises TaskPermissionDenied: unless the actor manages tasks.
+    :raises FunctionUnknown: for a function other than annotate or review.
     :raises TaskOrPersonNotFound: if the task or the person does not exist.
-    :raises TaskInvalid: for a function other than annotate or review.
     :raises SecondFunctionRefused: if the person holds, or ever held, another function in
         the task, or holds this one already.
     :raises CredentialMissing: without an active credential of the matching kind.
     """
-    require_task_manager(actor)
+    require_task_manager(actor=actor)
     if function not in Membership.Function.values:
-        raise TaskInvalid(f"Unknown function {function!r}: annotate or review.",
+        raise FunctionUnknown(f"Unknown function {function!r}: annotate or review.",
                           detail={"function": ["Annotate or review."]})
-    task = Task.objects.select_for_update().filter(pk=task_id).first()
+    # The task's lock orders the membership changes of one task: the second of two
+    # concurrent requests finds the membership the first one made.
+    task = task_qs_select_for_update().filter(pk=task_id).first()
     user = get_user_model().objects.filter(pk=user_id).first()
     if task is None or user is None:
         raise TaskOrPersonNotFound("Unknown task or person.")
-    existing = Membership.objects.select_for_update().filter(task=task, user=user).first()
+    existing = membership_qs_select_for_update().filter(task=task, user=user).first()
     if existing is not None and (existing.function != function or existing.ended_at is None):
         raise _second_function(user, task, existing, function)
     kind = task.credential_kind(function)
@@ -106,11 +117,12 @@ def membership_remove(*, actor: AbstractBaseUser, membership_id: int,
     """Take a person off a task: the membership ends and is kept, and their leases there go
     back to the pool. Ending an ended membership changes nothing.
 
+    :raises TaskPermissionDenied: unless the actor manages tasks.
     :raises MembershipNotFound: if there is no such membership (in ``task_id``, if given).
     """
-    require_task_manager(actor)
-    memberships = Membership.objects.select_for_update(of=("self",)) \
-        .select_related("task", "user").filter(pk=membership_id)
+    require_task_manager(actor=actor)
+    memberships = membership_qs_select_for_update().select_related("task", "user") \
+        .filter(pk=membership_id)
     if task_id is not None:
         memberships = memberships.filter(task_id=task_id)
     membership = memberships.first()

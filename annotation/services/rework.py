@@ -2,11 +2,13 @@
 back to the pool.
 
 Except for ``batch_after_label`` and ``batches_mark_submitted`` (entry points with their own
-transactions), these run inside the caller's transaction (review's services); each batch
-change writes its audit event there.
+transactions), these run inside the caller's transaction (review's services), and the
+writing ones say so with ``@transaction_required``; each batch change writes its audit event
+there.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -14,17 +16,34 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from audit.services import record_event
+from config.errors import Conflict
+from config.transactions import transaction_required
 
 from ..models import Batch, FunctionalLabel, Item, Lease
 from ..signals import batch_submitted, correction_submitted, send_on_commit
-from .common import TaskConflict
+from .locks import (
+    batch_qs_select_for_update,
+    functional_label_qs_select_for_update,
+    lease_qs_select_for_update,
+)
 
 
+class BatchStateRefused(Conflict):
+    """The batch's state machine has no step from where it is to the state asked for."""
+
+    code = "batch_state_refused"
+
+
+@transaction_required
 def batch_transition(*, actor: AbstractBaseUser | None, batch: Batch, to: str,
                      data: dict | None = None) -> Batch:
-    """Move a locked batch along its state machine and audit it."""
+    """Move a locked batch along its state machine and audit it.
+
+    :raises BatchStateRefused: if the batch cannot become ``to`` from its state.
+    """
     if to not in Batch.TRANSITIONS[Batch.State(batch.state)]:
-        raise TaskConflict(f"Batch {batch.number} is {batch.state}; it cannot become {to}.")
+        raise BatchStateRefused(f"Batch {batch.number} is {batch.state}; it cannot become "
+                                f"{to}.")
     previous = batch.state
     batch.state = to
     fields = ["state"]
@@ -38,13 +57,8 @@ def batch_transition(*, actor: AbstractBaseUser | None, batch: Batch, to: str,
     return batch
 
 
-def batch_qs_select_for_update():
-    """Batches locked for a state change. Only the batch rows: a join (the task) must not
-    lock the task's row, which every lease and verdict of the task would then wait for."""
-    return Batch.objects.select_for_update(of=("self",)).select_related("task")
-
-
 def batch_lock(batch_id: int) -> Batch:
+    """The batch with its task, locked for a state change (the batch's row only)."""
     return batch_qs_select_for_update().get(pk=batch_id)
 
 
@@ -68,7 +82,7 @@ def batch_after_label(*, batch_id: int, label_id: int) -> None:
     state, busy = Batch.objects.filter(pk=batch_id).annotate(
         busy=Exists(open_items) | Exists(live)).values_list("state", "busy").get()
     if state == Batch.State.CORRECTING:
-        send_on_commit(correction_submitted, label_id=label_id, batch_id=batch_id)
+        send_on_commit(signal=correction_submitted, label_id=label_id, batch_id=batch_id)
         return
     if state != Batch.State.ANNOTATING or busy:
         return
@@ -78,7 +92,7 @@ def batch_after_label(*, batch_id: int, label_id: int) -> None:
             return
         batch_transition(actor=None, batch=batch, to=Batch.State.SUBMITTED,
                          data={"reason": "its last label landed", "label": label_id})
-        send_on_commit(batch_submitted, batch_id=batch_id)
+        send_on_commit(signal=batch_submitted, batch_id=batch_id)
 
 
 def batches_mark_submitted(*, on_submitted: Callable[[int], object],
@@ -104,6 +118,7 @@ def batches_mark_submitted(*, on_submitted: Callable[[int], object],
     return marked
 
 
+@transaction_required
 def functional_labels_supersede(*, label_ids: list[int],
                                 failed_ids: frozenset[int] = frozenset()) -> int:
     """Send labelled items back for a new label: each label is kept but marked superseded,
@@ -111,8 +126,8 @@ def functional_labels_supersede(*, label_ids: list[int],
     that failed their check) are marked failed instead, so that the item goes to somebody
     else. Returns how many were superseded."""
     now = timezone.now()
-    labels = list(FunctionalLabel.objects.select_for_update()
-                  .filter(pk__in=label_ids, superseded_at=None).order_by("pk"))
+    labels = list(functional_label_qs_select_for_update()
+                  .filter(pk__in=label_ids, superseded_at=None))
     for label in labels:
         label.superseded_at = now
         label.save(update_fields=["superseded_at"])
@@ -123,11 +138,12 @@ def functional_labels_supersede(*, label_ids: list[int],
     return len(labels)
 
 
+@transaction_required
 def safety_leases_supersede(*, lease_ids: list[int]) -> int:
     """The safety labels of these leases were withdrawn or rejected: their items need a new
     label. Returns how many leases changed."""
-    leases = list(Lease.objects.select_for_update()
-                  .filter(pk__in=lease_ids, state=Lease.State.SUBMITTED).order_by("pk"))
+    leases = list(lease_qs_select_for_update()
+                  .filter(pk__in=lease_ids, state=Lease.State.SUBMITTED))
     for lease in leases:
         lease.state = Lease.State.SUPERSEDED
         lease.save(update_fields=["state"])
@@ -136,6 +152,7 @@ def safety_leases_supersede(*, lease_ids: list[int]) -> int:
     return len(leases)
 
 
+@transaction_required
 def batch_items_close(*, batch: Batch) -> int:
     """No item of an invalidated batch is handed out again; live leases on it end."""
     Lease.objects.filter(item__batch=batch, state=Lease.State.ACTIVE).update(
@@ -143,14 +160,15 @@ def batch_items_close(*, batch: Batch) -> int:
     return Item.objects.filter(batch=batch).update(open_slots=0)
 
 
+@transaction_required
 def functional_work_return(*, user_id: int) -> int:
     """Send the person's current labels in batches not yet sampled (annotating or
     submitted) back to the pool; a submitted batch goes back to annotating. The batches are
     locked first, so that none is sampled meanwhile. Returns how many labels went back."""
     mine = FunctionalLabel.objects.filter(annotator_id=user_id, superseded_at=None)
-    batches = list(Batch.objects.select_for_update().filter(
+    batches = list(batch_qs_select_for_update().filter(
         pk__in=mine.values("item__batch_id"),
-        state__in=[Batch.State.ANNOTATING, Batch.State.SUBMITTED]).order_by("pk"))
+        state__in=[Batch.State.ANNOTATING, Batch.State.SUBMITTED]))
     for batch in batches:
         if batch.state == Batch.State.SUBMITTED:
             batch_transition(actor=None, batch=batch, to=Batch.State.ANNOTATING,
@@ -159,7 +177,8 @@ def functional_work_return(*, user_id: int) -> int:
     return functional_labels_supersede(label_ids=label_ids)
 
 
-def batches_mark_exported(*, batch_ids: list[int], at) -> int:
+@transaction_required
+def batches_mark_exported(*, batch_ids: list[int], at: datetime) -> int:
     """Record that an export carried these batches' labels out; the first export counts."""
     return Batch.objects.filter(pk__in=batch_ids, first_exported_at=None) \
         .update(first_exported_at=at)

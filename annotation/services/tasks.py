@@ -11,12 +11,14 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
 from audit.services import record_event
-from config.errors import NotFound, full_clean_or_raise
+from config.errors import Conflict, Invalid, NotFound, full_clean_or_raise
+from config.transactions import transaction_required
 from rules.models import AQL_VALUES, InspectionLevel, RuleVersion, SamplingScheme
 
 from ..models import Batch, Task
 from ..selectors import task_capacity
-from .common import TaskConflict, TaskInvalid, require_task_manager
+from .common import TaskClosed, TaskInvalid, require_task_manager
+from .locks import task_qs_select_for_update
 
 EDITABLE = {"name", "labels_per_item", "required_approvals", "expected_seconds_per_item",
             "minimum_seconds_per_item", "lease_multiple", "batch_size", "deadline_at",
@@ -29,11 +31,15 @@ INSPECTION_ORDER = [InspectionLevel.S1, InspectionLevel.S2, InspectionLevel.S3,
                     InspectionLevel.III]
 
 
-class DeadlineInfeasible(TaskConflict):
+class DeadlineInfeasible(Conflict):
+    """The task's annotators cannot make its remaining labels by the deadline (clause a.4)."""
+
     code = "deadline_infeasible"
 
 
-class LooserThanRules(TaskInvalid):
+class LooserThanRules(Invalid):
+    """A setting asks for less than the task's rule version does."""
+
     code = "looser_than_rules"
 
 
@@ -41,7 +47,23 @@ class TaskNotFound(NotFound):
     code = "task_not_found"
 
 
-def capacity_problem(task: Task, deadline_at: datetime | None) -> str | None:
+class RuleVersionNotPublished(Invalid):
+    code = "rule_version_not_published"
+
+
+class RuleVersionKindMismatch(Invalid):
+    """The rule version is of the other kind (functional or safety) than the task."""
+
+    code = "rule_version_kind_mismatch"
+
+
+class TaskStateRefused(Conflict):
+    """The task's state machine has no step from where it is to the state asked for."""
+
+    code = "task_state_refused"
+
+
+def _capacity_problem(task: Task, deadline_at: datetime | None) -> str | None:
     """Say why the deadline cannot be met by the task's annotators, or None if it can."""
     return task_capacity(task=task, deadline_at=deadline_at).problem
 
@@ -104,12 +126,13 @@ def _refuse_if_looser(task: Task, version: RuleVersion) -> None:
 def _published_version(rule_version_id: int, kind: str | None = None) -> RuleVersion:
     version = RuleVersion.objects.select_related("rule_set").filter(pk=rule_version_id).first()
     if version is None or version.status != RuleVersion.Status.PUBLISHED:
-        raise TaskInvalid("A task works under a published rule version; this one is not.",
-                          detail={"rule_version": ["Choose a published rule version."]})
+        raise RuleVersionNotPublished(
+            "A task works under a published rule version; this one is not.",
+            detail={"rule_version": ["Choose a published rule version."]})
     if kind is not None and version.rule_set.kind != kind:
-        raise TaskInvalid(f"A {kind} task needs {kind} rules; this version is "
-                          f"{version.rule_set.kind}.",
-                          detail={"rule_version": [f"Choose {kind} rules."]})
+        raise RuleVersionKindMismatch(f"A {kind} task needs {kind} rules; this version is "
+                                      f"{version.rule_set.kind}.",
+                                      detail={"rule_version": [f"Choose {kind} rules."]})
     return version
 
 
@@ -119,12 +142,13 @@ def task_create(*, actor: AbstractBaseUser, name: str, rule_version_id: int,
     """Create a draft task pinned to a published rule version; timings, approvals and the
     sampling plan default to the version's quality indicators.
 
-    :raises TaskInvalid: for unknown fields, invalid values or a version that is not
-        published.
+    :raises TaskPermissionDenied: unless the actor manages tasks.
+    :raises TaskInvalid: for unknown fields or invalid values.
+    :raises RuleVersionNotPublished: if the rule version does not exist or is not published.
     :raises LooserThanRules: if a setting is looser than the rule version's.
     :raises DeadlineInfeasible: if the deadline cannot be met.
     """
-    require_task_manager(actor)
+    require_task_manager(actor=actor)
     unknown = sorted(set(fields) - EDITABLE)
     if unknown:
         raise TaskInvalid(f"Unknown task fields: {', '.join(unknown)}.")
@@ -137,7 +161,7 @@ def task_create(*, actor: AbstractBaseUser, name: str, rule_version_id: int,
                    **{k: v for k, v in fields.items() if v is not None}})
     _clean(task)
     _refuse_if_looser(task, version)
-    if problem := capacity_problem(task, task.deadline_at):
+    if problem := _capacity_problem(task, task.deadline_at):
         raise DeadlineInfeasible(problem)
     task.save()
     record_event(actor=actor, action="task.created", target=task,
@@ -145,13 +169,14 @@ def task_create(*, actor: AbstractBaseUser, name: str, rule_version_id: int,
     return task
 
 
-def task_lock(task_id: int) -> Task:
-    """The task, locked for a change of its settings or state (its row only).
+def task_lock(*, task_id: int) -> Task:
+    """The task, locked for a change of its settings or state (its row only), with its rule
+    version and rule set.
 
     :raises TaskNotFound: if there is no such task.
     """
-    task = Task.objects.select_for_update(of=("self",)).select_related(
-        "rule_version__rule_set").filter(pk=task_id).first()
+    task = task_qs_select_for_update().select_related("rule_version__rule_set") \
+        .filter(pk=task_id).first()
     if task is None:
         raise TaskNotFound(f"There is no task {task_id}.")
     return task
@@ -162,25 +187,26 @@ def task_update(*, actor: AbstractBaseUser, task_id: int, changes: dict[str, Any
     """Change a task's settings; a new or changed deadline must be feasible, and nothing may
     become looser than the rule version.
 
-    :raises TaskNotFound: if there is no such task.
-    :raises TaskConflict: if the task is closed.
+    :raises TaskPermissionDenied: unless the actor manages tasks.
     :raises TaskInvalid: for unknown fields or invalid values.
+    :raises TaskNotFound: if there is no such task.
+    :raises TaskClosed: if the task is closed.
     :raises LooserThanRules: if a setting would be looser than the rule version's.
     :raises DeadlineInfeasible: if a changed deadline cannot be met.
     """
-    require_task_manager(actor)
+    require_task_manager(actor=actor)
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
         raise TaskInvalid(f"Unknown task fields: {', '.join(unknown)}.")
-    task = task_lock(task_id)
+    task = task_lock(task_id=task_id)
     if task.state == Task.State.CLOSED:
-        raise TaskConflict(f"Task {task.name!r} is closed.")
+        raise TaskClosed(f"Task {task.name!r} is closed.")
     changed = [name for name, value in changes.items() if getattr(task, name) != value]
     for name in changed:
         setattr(task, name, changes[name])
     _clean(task)
     _refuse_if_looser(task, task.rule_version)
-    if "deadline_at" in changed and (problem := capacity_problem(task, task.deadline_at)):
+    if "deadline_at" in changed and (problem := _capacity_problem(task, task.deadline_at)):
         raise DeadlineInfeasible(problem)
     if changed:
         task.save(update_fields=changed)
@@ -192,6 +218,7 @@ def task_update(*, actor: AbstractBaseUser, task_id: int, changes: dict[str, Any
     return task
 
 
+@transaction_required
 def capacity_recheck(*, task: Task, actor: AbstractBaseUser | None, reason: str) -> str | None:
     """Check again, in the caller's transaction, whether the task's annotators can finish by
     its deadline; a shortfall is audited with its numbers and returned (pages show it live)."""
@@ -206,15 +233,17 @@ def capacity_recheck(*, task: Task, actor: AbstractBaseUser | None, reason: str)
 def task_set_state(*, actor: AbstractBaseUser, task_id: int, state: str) -> Task:
     """Activate, pause, resume or close a task.
 
+    :raises TaskPermissionDenied: unless the actor manages tasks.
     :raises TaskNotFound: if there is no such task.
-    :raises TaskConflict: if the task cannot move to ``state`` from where it is.
+    :raises TaskStateRefused: if the task cannot move to ``state`` from where it is (an
+        unknown state included).
     """
-    require_task_manager(actor)
-    task = task_lock(task_id)
+    require_task_manager(actor=actor)
+    task = task_lock(task_id=task_id)
     if task.state == state:
         return task
     if not task.can_transition_to(state):
-        raise TaskConflict(f"Task {task.name!r} is {task.state}; it cannot become {state}.")
+        raise TaskStateRefused(f"Task {task.name!r} is {task.state}; it cannot become {state}.")
     previous = task.state
     task.state = state
     task.save(update_fields=["state"])
@@ -257,11 +286,13 @@ def task_move_rule_version(*, actor: AbstractBaseUser, task_id: int,
     Settings looser than the new version's are raised to it, and the audit event says which.
     Workers acknowledge the new version before their next item.
 
+    :raises TaskPermissionDenied: unless the actor manages tasks.
     :raises TaskNotFound: if there is no such task.
-    :raises TaskInvalid: if the version is not a published one of the task's kind.
+    :raises RuleVersionNotPublished: if the version does not exist or is not published.
+    :raises RuleVersionKindMismatch: if the version is of the other kind than the task.
     """
-    require_task_manager(actor)
-    task = task_lock(task_id)
+    require_task_manager(actor=actor)
+    task = task_lock(task_id=task_id)
     version = _published_version(rule_version_id, kind=task.kind)
     if version.pk == task.rule_version_id:
         return task

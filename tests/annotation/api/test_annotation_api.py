@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from annotation.models import Item, Membership
+from annotation.models import ImportJob, Item, Membership, Task
+from audit.models import AuditEvent
 from tests.annotation_setup import join, make_task
 from tests.services_payloads import GOOD_FUNCTIONAL
 
@@ -83,12 +84,88 @@ class TestTaskApi:
         assert job["errors"] == [{"line": 3, "reason": "not valid UTF-8"}]
 
     def test_workers_cannot_create_tasks_or_import(self, annotator_client, functional_task):
-        created = post(annotator_client, url("task-list"), {"name": "x", "rule_version": 1})
+        created = post(annotator_client, url("task-list"),
+                       {"name": "Worker's task", "rule_version": functional_task.rule_version_id})
         imported = annotator_client.post(url("task-import", functional_task.pk),
                                          {"file": SimpleUploadedFile("a.txt", b"x")})
 
         assert created.status_code == 403
         assert imported.status_code == 403
+        assert not Task.objects.filter(name="Worker's task").exists()
+        assert not ImportJob.objects.filter(task=functional_task, file_name="a.txt").exists()
+
+    def test_an_import_without_a_file_is_400(self, manager_client, functional_task):
+        jobs_before = ImportJob.objects.filter(task=functional_task).count()
+
+        response = manager_client.post(url("task-import", functional_task.pk), {})
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "upload_missing"
+        assert ImportJob.objects.filter(task=functional_task).count() == jobs_before
+
+
+class TestTaskRuleVersionApi:
+    def test_a_manager_moves_the_task_to_a_newer_version(self, manager_client, manager,
+                                                         functional_task):
+        newer = _newer_version(manager, functional_task)
+
+        response = post(manager_client, url("task-rule-version", functional_task.pk),
+                        {"rule_version": newer.pk})
+
+        assert response.status_code == 200
+        assert response.json()["rule_version"] == newer.pk
+        assert Task.objects.get(pk=functional_task.pk).rule_version_id == newer.pk
+        assert AuditEvent.objects.filter(action="task.rule_version_moved",
+                                         target_id=str(functional_task.pk)).exists()
+
+    def test_a_version_of_the_other_kind_is_400(self, manager_client, manager,
+                                                functional_task):
+        from rules.services import rule_version_publish
+        from tests.rules.conftest import make_safety_draft
+
+        safety = rule_version_publish(actor=manager,
+                                      version_id=make_safety_draft(manager, name="Safe").pk)
+
+        response = post(manager_client, url("task-rule-version", functional_task.pk),
+                        {"rule_version": safety.pk})
+
+        assert response.status_code == 400
+        assert response.json()["code"] == "rule_version_kind_mismatch"
+        assert Task.objects.get(pk=functional_task.pk).rule_version_id == \
+            functional_task.rule_version_id
+
+    def test_a_missing_version_is_400_with_the_field(self, manager_client, functional_task):
+        response = post(manager_client, url("task-rule-version", functional_task.pk), {})
+
+        assert response.status_code == 400
+        assert "rule_version" in response.json()["detail"]
+
+    def test_an_unknown_task_is_404(self, manager_client, manager, functional_task):
+        newer = _newer_version(manager, functional_task)
+
+        response = post(manager_client, url("task-rule-version", 999999),
+                        {"rule_version": newer.pk})
+
+        assert response.status_code == 404
+
+    def test_a_worker_cannot_move_a_task(self, client, manager, working_annotator,
+                                         functional_task):
+        newer = _newer_version(manager, functional_task)
+        client.force_login(working_annotator)
+
+        response = post(client, url("task-rule-version", functional_task.pk),
+                        {"rule_version": newer.pk})
+
+        assert response.status_code == 403
+        assert Task.objects.get(pk=functional_task.pk).rule_version_id == \
+            functional_task.rule_version_id
+
+
+def _newer_version(manager, task):
+    from rules.services import rule_version_new_draft, rule_version_publish
+
+    draft = rule_version_new_draft(actor=manager, source_version_id=task.rule_version_id)
+    return rule_version_publish(actor=manager, version_id=draft.pk)
 
 
 class TestLabellingLoop:

@@ -110,7 +110,7 @@ class TestACrashBetweenTheDatabases:
 
     def test_the_reconciler_closes_a_lease_that_lapsed_before_anyone_looked(self):
         from annotation.services import safety_labels_reconcile
-        from annotation.services.work import _expire
+        from annotation.services.leases import _expire
 
         task, worker = self.setup_task("reconcile")
         lease = lease_next(user=worker, task_id=task.pk)

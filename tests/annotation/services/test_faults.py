@@ -33,7 +33,7 @@ class TestOneDatabaseDown:
         def down(lease_ids):
             raise OperationalError("could not connect to server")
 
-        monkeypatch.setattr("annotation.services.work.safety_labels_for_leases", down)
+        monkeypatch.setattr("annotation.services.reconcile.safety_labels_for_leases", down)
         with time_machine.travel(timezone.now() + timedelta(hours=3)):
             expired = leases_expire_due()
 

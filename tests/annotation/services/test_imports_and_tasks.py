@@ -13,10 +13,17 @@ from annotation.services import (
     import_job_run,
     task_create,
     task_move_rule_version,
+    task_set_state,
     task_update,
 )
-from annotation.services.common import TaskInvalid, TaskPermissionDenied
-from annotation.services.tasks import DeadlineInfeasible
+from annotation.services.common import TaskClosed, TaskPermissionDenied
+from annotation.services.imports import ImportFormatUnknown
+from annotation.services.tasks import (
+    DeadlineInfeasible,
+    RuleVersionKindMismatch,
+    RuleVersionNotPublished,
+    TaskStateRefused,
+)
 from audit.models import AuditEvent
 from tests.annotation_setup import join, make_task
 
@@ -124,14 +131,27 @@ class TestImport:
         assert job.errors[0]["reason"].startswith("notes.exe: the content is not an image")
 
     def test_an_unknown_file_kind_is_refused_up_front(self, manager, task):
-        with pytest.raises(TaskInvalid, match="Cannot tell the format"):
+        with pytest.raises(ImportFormatUnknown, match="Cannot tell the format"):
             import_job_create(actor=manager, task_id=task.pk,
                               upload=SimpleUploadedFile("items.xlsx", b"x"))
+
+        assert not ImportJob.objects.filter(task=task).exists()
 
     def test_a_worker_cannot_import(self, annotator, task):
         with pytest.raises(TaskPermissionDenied):
             import_job_create(actor=annotator, task_id=task.pk,
                               upload=SimpleUploadedFile("items.txt", b"x"))
+
+        assert not ImportJob.objects.filter(task=task).exists()
+
+    def test_a_closed_task_takes_no_items(self, manager, task):
+        task_set_state(actor=manager, task_id=task.pk, state="closed")
+
+        with pytest.raises(TaskClosed):
+            import_job_create(actor=manager, task_id=task.pk,
+                              upload=SimpleUploadedFile("items.txt", b"a\nb\n"))
+
+        assert not ImportJob.objects.filter(task=task).exists()
 
     def test_running_a_job_twice_imports_once(self, manager, task):
         job = run(manager, task, "lines.txt", b"a\nb\n")
@@ -173,12 +193,21 @@ class TestTasks:
 
         assert updated.deadline_at == deadline
 
+    def test_a_closed_task_stays_closed(self, manager, task):
+        task_set_state(actor=manager, task_id=task.pk, state="closed")
+
+        with pytest.raises(TaskStateRefused, match="it cannot become active"):
+            task_set_state(actor=manager, task_id=task.pk, state="active")
+
+        task.refresh_from_db()
+        assert task.state == "closed"
+
     def test_a_task_needs_a_published_rule_version(self, manager):
         from tests.rules.conftest import make_functional_draft
 
         functional_draft = make_functional_draft(manager, name="Still a draft")
 
-        with pytest.raises(TaskInvalid, match="published rule version"):
+        with pytest.raises(RuleVersionNotPublished, match="published rule version"):
             task_create(actor=manager, name="Draft rules", rule_version_id=functional_draft.pk)
 
     def test_moving_to_a_newer_version_is_audited_and_kind_checked(self, manager, task):
@@ -191,7 +220,7 @@ class TestTasks:
         newer = rule_version_publish(actor=manager, version_id=draft.pk)
 
         moved = task_move_rule_version(actor=manager, task_id=task.pk, rule_version_id=newer.pk)
-        with pytest.raises(TaskInvalid, match="needs functional rules"):
+        with pytest.raises(RuleVersionKindMismatch, match="needs functional rules"):
             task_move_rule_version(actor=manager, task_id=task.pk,
                                    rule_version_id=published_safety.pk)
 
@@ -255,7 +284,6 @@ class TestAuditOfTaskChanges:
         assert actions == [("membership.added", manager.pk), ("membership.removed", manager.pk)]
 
     def test_batches_opened_by_activation_and_created_by_import_are_audited(self, manager):
-        from annotation.services import task_set_state
         from rules.services import rule_version_publish
         from tests.rules.conftest import make_functional_draft
 

@@ -1,5 +1,5 @@
-"""Row locks take only the rows they mean: a held task row stalls neither a skip nor a
-verdict, and an import writes its media before it locks the task."""
+"""Row locks take only the rows they mean: a held task row stalls neither a skip, a lapse
+nor a verdict, and an import writes its media before it locks the task."""
 
 import io
 import threading
@@ -10,8 +10,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections, transaction
 
-from annotation.models import Item, Lease, Task
+from annotation.models import Item, Lease
 from annotation.services import import_job_create, import_job_run, lease_next, lease_skip
+from annotation.services.leases import lease_lapse
+from annotation.services.locks import task_qs_select_for_update
 from annotators.models import Role
 from review.services import sample_check_next, sample_check_record
 from tests.annotation_setup import join, make_task
@@ -24,7 +26,8 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 class TaskLockHeld:
-    """Hold a task's row lock in another connection until the block ends."""
+    """Hold a task's row lock, as the task's own changes and imports take it, in another
+    connection until the block ends."""
 
     def __init__(self, task_id: int) -> None:
         self.task_id = task_id
@@ -33,7 +36,7 @@ class TaskLockHeld:
     def _hold(self) -> None:
         try:
             with transaction.atomic():
-                Task.objects.select_for_update().get(pk=self.task_id)
+                task_qs_select_for_update().get(pk=self.task_id)
                 self.locked.set()
                 self.release.wait(timeout=30)
         finally:
@@ -70,6 +73,19 @@ class TestATaskLockHeldElsewhere:
             lease_skip(user=worker, lease_id=lease.pk, reason="Unreadable")
 
         assert Lease.objects.get(pk=lease.pk).state == Lease.State.SKIPPED
+
+    def test_does_not_stall_a_lapse(self):
+        manager = make_person("mgr.locklapse", Role.MANAGER)
+        task = make_task(manager, kind="safety", name="Lock lapse", items=2)
+        worker = make_person("ann.locklapse", Role.ANNOTATOR)
+        join(manager, task, worker)
+        lease = lease_next(user=worker, task_id=task.pk)
+
+        with TaskLockHeld(task.pk):
+            state = lease_lapse(lease_id=lease.pk)
+
+        assert state == Lease.State.EXPIRED
+        assert Item.objects.get(pk=lease.item_id).open_slots == 1
 
     def test_does_not_stall_a_verdict(self):
         manager = make_person("mgr.lockverdict", Role.MANAGER)

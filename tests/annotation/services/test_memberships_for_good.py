@@ -4,10 +4,16 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from annotation.models import Membership
+from annotation.models import Item, Membership
 from annotation.services import lease_next, membership_add, membership_remove
-from annotation.services.memberships import MembershipNotFound, SecondFunctionRefused
-from annotation.services.work import NotAnAnnotator
+from annotation.services.common import TaskPermissionDenied
+from annotation.services.leases import NotAnAnnotator
+from annotation.services.memberships import (
+    CredentialMissing,
+    FunctionUnknown,
+    MembershipNotFound,
+    SecondFunctionRefused,
+)
 from annotators.models import CredentialKind
 from audit.models import AuditEvent
 from review.services import sample_check_next
@@ -21,7 +27,57 @@ def post(client, path, data=None):
     return client.post(path, data or {}, content_type="application/json")
 
 
+class TestMembershipAdd:
+    def test_one_person_one_function_per_task(self, manager, reviewer, functional_task):
+        join(manager, functional_task, reviewer, "review")
+
+        with pytest.raises(SecondFunctionRefused, match="already has the function 'review'"):
+            membership_add(actor=manager, task_id=functional_task.pk, user_id=reviewer.pk,
+                           function="annotate")
+
+    def test_a_member_needs_the_matching_credential(self, manager, annotator, functional_task):
+        with pytest.raises(CredentialMissing, match="functional annotation"):
+            membership_add(actor=manager, task_id=functional_task.pk, user_id=annotator.pk,
+                           function="annotate")
+
+        assert not Membership.objects.filter(user=annotator).exists()
+
+    def test_refuses_an_unknown_function(self, manager, annotator, functional_task):
+        grant_credential(manager, annotator, CredentialKind.FUNCTIONAL_ANNOTATE)
+
+        with pytest.raises(FunctionUnknown):
+            membership_add(actor=manager, task_id=functional_task.pk, user_id=annotator.pk,
+                           function="supervise")
+
+        assert not Membership.objects.filter(user=annotator).exists()
+
+    def test_only_a_manager_adds_members(self, annotator, reviewer, functional_task):
+        with pytest.raises(TaskPermissionDenied):
+            membership_add(actor=annotator, task_id=functional_task.pk, user_id=reviewer.pk,
+                           function="review")
+
+        assert not Membership.objects.filter(user=reviewer).exists()
+
+    def test_is_mirrored_into_object_permissions(self, manager, working_annotator,
+                                                 functional_task):
+        assert working_annotator.has_perm("annotation.annotate_task", functional_task)
+        assert not working_annotator.has_perm("annotation.review_task", functional_task)
+
+
 class TestMembershipRemove:
+    def test_releases_the_members_lease_and_permission(self, manager, working_annotator,
+                                                       functional_task):
+        lease = lease_next(user=working_annotator, task_id=functional_task.pk)
+        membership = working_annotator.memberships.get()
+
+        membership_remove(actor=manager, membership_id=membership.pk)
+
+        lease.refresh_from_db()
+        assert lease.state == "released"
+        assert Item.objects.get(pk=lease.item_id).open_slots == 1
+        fresh = type(working_annotator).objects.get(pk=working_annotator.pk)
+        assert not fresh.has_perm("annotation.annotate_task", functional_task)
+
     def test_ends_the_membership_and_keeps_it_with_who_and_when(self, manager, annotator,
                                                                 functional_task):
         membership = join(manager, functional_task, annotator)
@@ -146,6 +202,19 @@ class TestMembershipApi:
         assert response.status_code == 404
         assert response.json()["code"] == "membership_not_found"
 
+    def test_a_worker_cannot_take_anyone_off_a_task(self, client, manager, annotator,
+                                                    reviewer, functional_task):
+        membership = join(manager, functional_task, reviewer, "review")
+        join(manager, functional_task, annotator)
+        client.force_login(annotator)
+
+        response = client.delete(reverse("api:annotation:membership-detail",
+                                         args=[membership.pk]))
+
+        assert response.status_code == 403
+        membership.refresh_from_db()
+        assert membership.ended_at is None
+
 
 class TestMembershipPages:
     def test_removal_is_one_post_per_membership_of_the_task(self, manager_client, manager,
@@ -163,6 +232,17 @@ class TestMembershipPages:
         assert "left the task" in response.content.decode()
         membership.refresh_from_db()
         assert membership.ended_at is not None
+
+    def test_an_unknown_membership_is_404_and_ends_nothing(self, manager_client, manager,
+                                                           annotator, functional_task):
+        membership = join(manager, functional_task, annotator)
+
+        response = manager_client.post(reverse("annotation:task-member-remove",
+                                               args=[functional_task.pk, 999999]))
+
+        assert response.status_code == 404
+        membership.refresh_from_db()
+        assert membership.ended_at is None
 
     def test_the_old_form_without_an_id_is_not_a_server_error(self, manager_client,
                                                               functional_task):
