@@ -184,3 +184,17 @@ def audit_event_list(*, actor: str = "", action: str = "", target_type: str = ""
 
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def audit_targets_recorded(*, target_type: str, target_ids: list[str | int]) -> set[str]:
+    """Which of these targets the trail has an event about, as the trail writes their ids
+    (text): for sweeps that repair what a crash left unaudited."""
+    return set(AuditEvent.objects.filter(
+        target_type=target_type, target_id__in=[str(target_id) for target_id in target_ids])
+        .values_list("target_id", flat=True))
+
+
+def audit_event_data_since(*, actions: list[str], since: datetime) -> list[dict]:
+    """The data of the events of these actions recorded since ``since``."""
+    return list(AuditEvent.objects.filter(action__in=actions, created_at__gte=since)
+                .values_list("data", flat=True))

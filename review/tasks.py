@@ -5,7 +5,7 @@ from jobs.services import jobs_sweep
 from .models import ExportJob
 from .services import batches_sample_due, export_job_run, quality_evaluate, sample_draw
 from .services.approvals import safety_approvals_withdraw_for, safety_decisions_reconcile
-from .services.checks import recheck_queue
+from .services.corrections import recheck_queue
 from .services.quality import quality_evaluate_recent
 
 

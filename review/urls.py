@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import api, views
+from . import views
+from .api import checks, decisions, exports, quality, safety, samples
 
 app_name = "review"
 
@@ -22,39 +23,39 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
-    path("tasks/<int:task_id>/samples/", api.SampleListApi.as_view(), name="sample-list"),
-    path("samples/<int:sample_id>/", api.SampleDetailApi.as_view(), name="sample-detail"),
-    path("tasks/<int:task_id>/sample-checks/next/", api.SampleCheckNextApi.as_view(),
+    path("tasks/<int:task_id>/samples/", samples.SampleListApi.as_view(), name="sample-list"),
+    path("samples/<int:sample_id>/", samples.SampleDetailApi.as_view(), name="sample-detail"),
+    path("tasks/<int:task_id>/sample-checks/next/", checks.SampleCheckNextApi.as_view(),
          name="sample-check-next"),
-    path("sample-checks/<int:check_id>/verdict/", api.SampleCheckVerdictApi.as_view(),
+    path("sample-checks/<int:check_id>/verdict/", checks.SampleCheckVerdictApi.as_view(),
          name="sample-check-verdict"),
-    path("tasks/<int:task_id>/batch-decisions/", api.DecisionListApi.as_view(),
+    path("tasks/<int:task_id>/batch-decisions/", decisions.DecisionListApi.as_view(),
          name="decision-list"),
-    path("batch-decisions/<int:decision_id>/", api.DecisionDetailApi.as_view(),
+    path("batch-decisions/<int:decision_id>/", decisions.DecisionDetailApi.as_view(),
          name="decision-detail"),
-    path("tasks/<int:task_id>/safety-approvals/next/", api.SafetyApprovalNextApi.as_view(),
+    path("tasks/<int:task_id>/safety-approvals/next/", safety.SafetyApprovalNextApi.as_view(),
          name="safety-approval-next"),
-    path("safety-labels/<int:label_id>/approve/", api.SafetyLabelApproveApi.as_view(),
+    path("safety-labels/<int:label_id>/approve/", safety.SafetyLabelApproveApi.as_view(),
          name="safety-label-approve"),
-    path("safety-labels/<int:label_id>/reject/", api.SafetyLabelRejectApi.as_view(),
+    path("safety-labels/<int:label_id>/reject/", safety.SafetyLabelRejectApi.as_view(),
          name="safety-label-reject"),
-    path("safety-labels/<int:label_id>/escalate/", api.SafetyLabelEscalateApi.as_view(),
+    path("safety-labels/<int:label_id>/escalate/", safety.SafetyLabelEscalateApi.as_view(),
          name="safety-label-escalate"),
-    path("safety-labels/<int:label_id>/adjudicate/", api.SafetyLabelAdjudicateApi.as_view(),
+    path("safety-labels/<int:label_id>/adjudicate/", safety.SafetyLabelAdjudicateApi.as_view(),
          name="safety-label-adjudicate"),
-    path("safety-labels/escalated/", api.EscalatedListApi.as_view(), name="escalated-list"),
-    path("quality/", api.QualityListApi.as_view(), name="quality-list"),
-    path("quality/signals/", api.QualitySignalListApi.as_view(), name="quality-signal-list"),
-    path("quality/policies/", api.QualityPolicyListApi.as_view(), name="quality-policy-list"),
-    path("quality/policies/<str:kind>/", api.QualityPolicyDetailApi.as_view(),
+    path("safety-labels/escalated/", safety.EscalatedListApi.as_view(), name="escalated-list"),
+    path("quality/", quality.QualityListApi.as_view(), name="quality-list"),
+    path("quality/signals/", quality.QualitySignalListApi.as_view(), name="quality-signal-list"),
+    path("quality/policies/", quality.QualityPolicyListApi.as_view(), name="quality-policy-list"),
+    path("quality/policies/<str:kind>/", quality.QualityPolicyDetailApi.as_view(),
          name="quality-policy-detail"),
-    path("tasks/<int:task_id>/exports/", api.ExportListApi.as_view(), name="export-list"),
-    path("batches/<int:batch_id>/sample/", api.BatchSampleDrawApi.as_view(),
+    path("tasks/<int:task_id>/exports/", exports.ExportListApi.as_view(), name="export-list"),
+    path("batches/<int:batch_id>/sample/", samples.BatchSampleDrawApi.as_view(),
          name="batch-sample-draw"),
-    path("withdrawals/", api.WithdrawalListApi.as_view(), name="withdrawal-list"),
-    path("withdrawals/<int:decision_id>/labels/", api.WithdrawalLabelListApi.as_view(),
+    path("withdrawals/", decisions.WithdrawalListApi.as_view(), name="withdrawal-list"),
+    path("withdrawals/<int:decision_id>/labels/", decisions.WithdrawalLabelListApi.as_view(),
          name="withdrawal-labels"),
-    path("exports/<int:export_id>/", api.ExportDetailApi.as_view(), name="export-detail"),
-    path("exports/<int:export_id>/download/", api.ExportDownloadApi.as_view(),
+    path("exports/<int:export_id>/", exports.ExportDetailApi.as_view(), name="export-detail"),
+    path("exports/<int:export_id>/download/", exports.ExportDownloadApi.as_view(),
          name="export-download"),
 ]

@@ -2,25 +2,26 @@
 board, decisions, escalations, quality and exports."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from annotation.models import Batch, Item, Membership
 from annotation.pseudonyms import task_pseudonym
-from annotation.selectors import can_manage_tasks, task_get_for_actor
+from annotation.selectors import (
+    batch_list_for_task,
+    can_manage_tasks,
+    risk_definitions,
+    task_get_for_actor,
+)
 from config.errors import ApplicationError
 from rules.selectors import risk_group_list_with_categories
-from safety_labels.models import SafetyLabel
 
 from . import selectors, services
-from .api import export_file_response
+from .api.exports import export_file_response
 from .models import ExportJob, SampleCheck
-from .services.approvals import ADJUDICATE
-from .services.exports import require_export
+from .selectors import ADJUDICATE, ExportNotAllowed
 
 
 @require_GET
@@ -30,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     tasks = [(task, counts.get(task.pk, 0)) for task in reviewed]
     return render(request, "review/home.html", {
         "tasks": tasks, "is_manager": can_manage_tasks(request.user),
-        "can_adjudicate": request.user.has_perm(ADJUDICATE)})
+        "can_adjudicate": selectors.can_adjudicate(actor=request.user)})
 
 
 def _reviewed_task(request: HttpRequest, task_id: int, *, safety: bool):
@@ -102,9 +103,8 @@ def approval_queue(request: HttpRequest, task_id: int) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect("review:home")
-    item = Item.objects.get(pk=label.item_id) if label else None
-    definitions = {rule.category.code: rule.definition for rule in
-                   task.rule_version.risk_rules.select_related("category")}
+    item = selectors.safety_label_items(labels=[label]).get(label.item_id) if label else None
+    definitions = risk_definitions(version=task.rule_version)
     return render(request, "review/approval_queue.html", {
         "task": task, "version": task.rule_version, "label": label, "item": item,
         "segments": _segments(item.text, label.spans) if label and item else [],
@@ -144,8 +144,7 @@ def escalated(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Ruling recorded.")
         return redirect("review:escalated")
     page = Paginator(selectors.escalated_labels(), 20).get_page(request.GET.get("page"))
-    items = {item.pk: item for item in Item.objects.filter(
-        pk__in=[label.item_id for label in page]).select_related("task")}
+    items = selectors.safety_label_items(labels=list(page))
     return render(request, "review/escalated.html", {
         "page": page, "rows": [(label, items.get(label.item_id)) for label in page]})
 
@@ -153,8 +152,7 @@ def escalated(request: HttpRequest) -> HttpResponse:
 @require_GET
 def batch_board(request: HttpRequest, task_id: int) -> HttpResponse:
     task = selectors.task_get_for_review_reader(actor=request.user, task_id=task_id)
-    page = Paginator(Batch.objects.filter(task=task).order_by("number"), 50) \
-        .get_page(request.GET.get("page"))
+    page = Paginator(batch_list_for_task(task=task), 50).get_page(request.GET.get("page"))
     return render(request, "review/batch_board.html", {
         "task": task, "page": page, "rows": selectors.batch_board(task=task,
                                                                   batches=page.object_list),
@@ -165,8 +163,7 @@ def batch_board(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def batch_sample_draw(request: HttpRequest, batch_id: int) -> HttpResponse:
     """A manager draws the sample of a complete batch from the batch board."""
-    batch = get_object_or_404(Batch, pk=batch_id)
-    task = selectors.task_get_for_review_reader(actor=request.user, task_id=batch.task_id)
+    batch = selectors.batch_get_for_review_reader(actor=request.user, batch_id=batch_id)
     try:
         sample, drawn = services.sample_draw_by_hand(actor=request.user, batch_id=batch.pk)
     except ApplicationError as error:
@@ -175,24 +172,14 @@ def batch_sample_draw(request: HttpRequest, batch_id: int) -> HttpResponse:
         messages.success(request, f"Drew the sample of batch {batch.number}: "
                                   f"{len(sample.item_ids)} items to check." if drawn else
                                   f"Batch {batch.number} was already sampled.")
-    return redirect("review:batch-board", task_id=task.pk)
-
-
-def _with_risk_codes(checks) -> list[SampleCheck]:
-    """The checks, each with the risk codes its verdict named (from the safety database)."""
-    checks = list(checks)
-    codes = selectors.check_risk_codes(checks)
-    for check in checks:
-        check.risk_codes = codes.get(check.pk, [])
-    return checks
+    return redirect("review:batch-board", task_id=batch.task_id)
 
 
 @require_GET
 def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
     sample = selectors.sample_get_for_actor(actor=request.user, sample_id=sample_id)
-    redrawn = services.sample_redraw(sample=sample)
-    checks = _with_risk_codes(sample.checks.select_related("reviewer", "annotator").order_by(
-        "recheck", "item_id", "pk"))
+    redrawn = selectors.sample_redraw(sample=sample)
+    checks = selectors.sample_check_list(sample=sample)
     for check in checks:
         # Reviewers tell workers apart by their pseudonym in the task, never by name.
         check.annotator_pseudonym = task_pseudonym(task_id=sample.batch.task_id,
@@ -206,8 +193,7 @@ def sample_detail(request: HttpRequest, sample_id: int) -> HttpResponse:
 @require_GET
 def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
     decision = selectors.decision_get_for_actor(actor=request.user, decision_id=decision_id)
-    checks = decision.sample.checks.exclude(verdict=SampleCheck.Verdict.ACCURATE) \
-        .select_related("item").order_by("item_id") if decision.sample else []
+    checks = selectors.decision_failed_checks(decision=decision)
     codes = selectors.decision_risk_codes(decision=decision)
     return render(request, "review/decision_detail.html", {
         "decision": decision, "task": decision.batch.task, "checks": checks,
@@ -218,14 +204,14 @@ def decision_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
 @require_GET
 def withdrawal_list(request: HttpRequest) -> HttpResponse:
     """Batches invalidated after an export carried them out: their labels are withdrawn."""
-    selectors.require_withdrawal_reader(request.user)
+    selectors.require_withdrawal_reader(actor=request.user)
     page = Paginator(selectors.withdrawal_list(), 50).get_page(request.GET.get("page"))
     return render(request, "review/withdrawal_list.html", {"page": page})
 
 
 @require_GET
 def withdrawal_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
-    selectors.require_withdrawal_reader(request.user)
+    selectors.require_withdrawal_reader(actor=request.user)
     decision = selectors.withdrawal_get(decision_id=decision_id)
     page = Paginator(selectors.withdrawal_labels(decision=decision), 100) \
         .get_page(request.GET.get("page"))
@@ -237,7 +223,7 @@ def withdrawal_detail(request: HttpRequest, decision_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def quality_list(request: HttpRequest) -> HttpResponse:
-    selectors.require_quality_reader(request.user)
+    selectors.require_quality_reader(actor=request.user)
     if request.method == "POST":
         try:
             services.quality_policy_update(
@@ -269,8 +255,8 @@ CHART_WIDTH, CHART_HEIGHT = 600, 200
 @require_GET
 def quality_person(request: HttpRequest, user_id: int) -> HttpResponse:
     """A person's accuracy week by week, drawn as an SVG line, with their signals."""
-    selectors.require_quality_reader(request.user)
-    person = get_object_or_404(get_user_model(), pk=user_id)
+    selectors.require_quality_reader(actor=request.user)
+    person = selectors.quality_person_get(user_id=user_id)
     weeks = selectors.accuracy_by_week(user_id=person.pk)
     step = CHART_WIDTH / max(len(weeks) - 1, 1)
     points = [(round(index * step, 1), round(CHART_HEIGHT * (1 - week["accuracy"]), 1), week)
@@ -280,15 +266,14 @@ def quality_person(request: HttpRequest, user_id: int) -> HttpResponse:
         "polyline": " ".join(f"{x},{y}" for x, y, _ in points),
         "width": CHART_WIDTH, "height": CHART_HEIGHT,
         "signals": selectors.signal_list(user_id=person.pk)[:50],
-        "memberships": Membership.objects.filter(user=person).select_related("task")})
+        "memberships": selectors.membership_list_for_person(user=person)})
 
 
 @require_http_methods(["GET", "POST"])
 def export_page(request: HttpRequest, task_id: int) -> HttpResponse:
-    task = task_get_for_actor(actor=request.user, task_id=task_id)
     try:
-        require_export(request.user, task)
-    except ApplicationError as error:
+        task = selectors.task_get_for_exporter(actor=request.user, task_id=task_id)
+    except ExportNotAllowed as error:
         raise Http404(error.message) from error
     if request.method == "POST":
         try:
@@ -306,8 +291,7 @@ def export_page(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(request, "review/export_page.html", {
         "task": task, "jobs": jobs, "formats": ExportJob.Format.choices, "running": running,
         "waiting": any(job.waiting_for_worker for job in jobs),
-        "safety_count": SafetyLabel.objects.filter(
-            task_id=task.pk, status=SafetyLabel.Status.APPROVED).count()
+        "safety_count": selectors.approved_safety_label_count(task=task)
         if task.is_safety else None})
 
 
@@ -318,4 +302,4 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
         job = services.export_job_download(actor=request.user, job_id=export_id)
     except ApplicationError as error:
         raise Http404(error.message) from error
-    return export_file_response(job)
+    return export_file_response(job=job)

@@ -98,13 +98,15 @@ class SafetyApproval(models.Model):
     def counts_for(self, label: SafetyLabel) -> bool:
         """Whether this is an approval that counts towards ``label``'s (invariant 5): a
         reviewer's approval, not the annotator's own, given under a recorded credential and
-        not withdrawn since. A manager's ruling never counts."""
+        not withdrawn since. A manager's ruling never counts. For approvals already read;
+        queries count through ``safety_labels.selectors.counted_approvals``."""
         return (not self.adjudication and self.decision == self.Decision.APPROVE
                 and self.withdrawn_at is None and self.credential_id is not None
                 and self.reviewer_id != label.annotator_id)
 
 
-# The approvals that count, as a filter on approvals; add "not by the label's annotator".
+# The columns that make an approval count, as a filter on approvals; the rule in full adds
+# "not by the label's annotator" (``safety_labels.selectors.counted_approvals``).
 COUNTED_APPROVAL = models.Q(adjudication=False, decision=SafetyApproval.Decision.APPROVE,
                             withdrawn_at=None, credential_id__isnull=False)
 

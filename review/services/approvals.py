@@ -5,6 +5,12 @@ credential recorded on the approval; disagreements go to a manager.
 Decisions are committed in the safety database first; the audit event and any change here
 (the item going back to the pool, batches holding content found illegal invalidated) follow
 right after, and ``safety_decisions_reconcile`` repairs a crash between the two.
+
+So these entry points are deliberately not one transaction but two, one per database, in
+that order: ``safety_label_approve``, ``safety_label_reject``,
+``safety_label_escalate_to_manager``, ``safety_label_rule`` and
+``safety_approvals_withdraw_for``. ``safety_decisions_reconcile`` runs each repair in a
+transaction of its own, so that one repair that fails leaves the others made.
 """
 
 from datetime import timedelta
@@ -17,12 +23,15 @@ from django.utils import timezone
 from annotation.models import Batch, Item, Task
 from annotation.services.rework import batch_qs_select_for_update, safety_leases_supersede
 from annotators.models import Credential, CredentialKind
-from audit.models import AuditEvent
+from audit.selectors import audit_event_data_since, audit_targets_recorded
 from audit.services import record_event
 from config.celery import enqueue_on_commit
+from config.errors import Invalid
+from config.transactions import transaction_required
+from rules.models import RuleSet
 from safety_labels.models import SafetyApproval, SafetyLabel
+from safety_labels.selectors import awaiting_approval
 from safety_labels.services import (
-    awaiting_approval,
     safety_approvals_withdraw,
     safety_label_adjudicate,
     safety_label_decide,
@@ -30,25 +39,38 @@ from safety_labels.services import (
 )
 
 from ..models import BatchDecision
-from .checks import batch_invalidate, illegal_codes
+from ..selectors import can_adjudicate
+from .checks import illegal_codes
 from .common import (
     NotAReviewer,
-    ReviewInvalid,
-    ReviewRefused,
+    ReviewCredentialInactive,
     check_reviewer,
     review_credential,
     task_for_review,
 )
+from .decisions import batch_invalidate
 from .quality import safety_work_return
 
 MAX_COMMENT = 2000
-ADJUDICATE = "review.adjudicate_safety_labels"
+
+
+class DecisionCommentInvalid(Invalid):
+    code = "decision_comment_invalid"
+
+
+class RulingUnknown(Invalid):
+    code = "ruling_unknown"
 
 
 def safety_approval_next(*, reviewer: AbstractBaseUser, task_id: int) -> SafetyLabel | None:
     """The oldest label of the task awaiting approval that the reviewer neither wrote nor
-    decided on; None when there is none."""
-    task = task_for_review(task_id)
+    decided on; None when there is none.
+
+    :raises NotAReviewer: if the person does not review the task.
+    :raises ReviewCredentialInactive: without an active safety-review credential.
+    :raises RulesNotAcknowledged: without the acknowledgement of the task's rules.
+    """
+    task = task_for_review(task_id=task_id)
     check_reviewer(user=reviewer, task=task)
     voted = SafetyApproval.objects.filter(label=OuterRef("pk"), reviewer_id=reviewer.pk,
                                           withdrawn_at=None) \
@@ -69,15 +91,15 @@ def _label_and_task(label_id: int) -> tuple[SafetyLabel, Task]:
     label = SafetyLabel.objects.filter(pk=label_id).first()
     if label is None:
         raise NotAReviewer("No such label among those you review.")
-    return label, task_for_review(label.task_id)
+    return label, task_for_review(task_id=label.task_id)
 
 
 def _comment(comment: str, *, required: bool, what: str) -> str:
     comment = (comment or "").strip()
     if required and not comment:
-        raise ReviewInvalid(f"Say why you {what}.", detail={"comment": ["Required."]})
+        raise DecisionCommentInvalid(f"Say why you {what}.", detail={"comment": ["Required."]})
     if len(comment) > MAX_COMMENT:
-        raise ReviewInvalid(f"The comment is at most {MAX_COMMENT} characters.")
+        raise DecisionCommentInvalid(f"The comment is at most {MAX_COMMENT} characters.")
     return comment
 
 
@@ -95,22 +117,25 @@ def _after_decision(*, actor: AbstractBaseUser, label: SafetyLabel, approval: Sa
         if label.status == SafetyLabel.Status.REJECTED:
             safety_leases_supersede(lease_ids=[label.lease_id])
         content_invalidate(label=label)
+        # Safety labels are made in safety tasks only.
         enqueue_on_commit("review.tasks.evaluate_quality", user_id=label.annotator_id,
-                          kind="safety_annotate")
+                          kind=CredentialKind.SAFETY_ANNOTATE)
 
 
+@transaction_required
 def content_invalidate(*, label: SafetyLabel) -> list[BatchDecision]:
     """In the caller's transaction: once a safety label naming illegal content (A.1 to A.4)
     is approved, invalidate every functional batch, in any task, that holds an item with the
     same content, with the label as the evidence. Batches already invalidated are left; a
     batch already exported is marked for withdrawal of its labels. Returns the decisions."""
-    if label.status != SafetyLabel.Status.APPROVED or not illegal_codes(label.risk_codes):
+    if label.status != SafetyLabel.Status.APPROVED or not illegal_codes(codes=label.risk_codes):
         return []
     checksum = Item.objects.filter(pk=label.item_id).values_list("checksum", flat=True).first()
     if checksum is None:
         return []
     holding = {}
-    for item_id, batch_id in Item.objects.filter(checksum=checksum, task__kind="functional") \
+    for item_id, batch_id in Item.objects.filter(checksum=checksum,
+                                                 task__kind=RuleSet.Kind.FUNCTIONAL) \
             .exclude(batch__state=Batch.State.INVALIDATED).values_list("pk", "batch_id"):
         holding.setdefault(batch_id, []).append(item_id)
     decisions = []
@@ -126,20 +151,38 @@ def content_invalidate(*, label: SafetyLabel) -> list[BatchDecision]:
 
 def safety_label_approve(*, reviewer: AbstractBaseUser, label_id: int,
                          comment: str = "") -> SafetyLabel:
-    """Approve a label; it is approved once the task's number of reviewers did."""
-    return _decide(reviewer, label_id, SafetyApproval.Decision.APPROVE, comment,
-                   required=False)
+    """Approve a label; it is approved once the task's number of reviewers did.
+
+    :raises NotAReviewer: if the label is not of a task the person reviews.
+    :raises ReviewCredentialInactive: without an active safety-review credential.
+    :raises RulesNotAcknowledged: without the acknowledgement of the task's rules.
+    :raises DecisionCommentInvalid: for a comment that is too long.
+    :raises SafetyLabelNotOpen: if the label takes no decision now.
+    :raises SafetyLabelIsOwn: if the person labelled it.
+    :raises SafetyLabelAlreadyDecided: if the person already decided on it.
+    """
+    return _decide(reviewer=reviewer, label_id=label_id,
+                   decision=SafetyApproval.Decision.APPROVE, comment=comment, required=False)
 
 
 def safety_label_reject(*, reviewer: AbstractBaseUser, label_id: int,
                         comment: str) -> SafetyLabel:
     """Reject a label with a reason: its item goes back for a new label, unless another
-    reviewer approved it, when the label goes to a manager."""
-    return _decide(reviewer, label_id, SafetyApproval.Decision.REJECT, comment,
-                   required=True)
+    reviewer approved it, when the label goes to a manager.
+
+    :raises NotAReviewer: if the label is not of a task the person reviews.
+    :raises ReviewCredentialInactive: without an active safety-review credential.
+    :raises RulesNotAcknowledged: without the acknowledgement of the task's rules.
+    :raises DecisionCommentInvalid: without a reason, or with one that is too long.
+    :raises SafetyLabelNotOpen: if the label takes no decision now.
+    :raises SafetyLabelIsOwn: if the person labelled it.
+    :raises SafetyLabelAlreadyDecided: if the person already decided on it.
+    """
+    return _decide(reviewer=reviewer, label_id=label_id,
+                   decision=SafetyApproval.Decision.REJECT, comment=comment, required=True)
 
 
-def _decide(reviewer: AbstractBaseUser, label_id: int, decision: str, comment: str, *,
+def _decide(*, reviewer: AbstractBaseUser, label_id: int, decision: str, comment: str,
             required: bool) -> SafetyLabel:
     label, task = _label_and_task(label_id)
     check_reviewer(user=reviewer, task=task)
@@ -148,7 +191,7 @@ def _decide(reviewer: AbstractBaseUser, label_id: int, decision: str, comment: s
                        else "approve the label")
     credential = review_credential(user=reviewer, task=task)
     if credential is None:
-        raise ReviewRefused("You hold no active safety review credential now.")
+        raise ReviewCredentialInactive("You hold no active safety review credential now.")
     label, approval = safety_label_decide(
         label_id=label.pk, reviewer_id=reviewer.pk, decision=decision, comment=comment,
         required_approvals=max(task.required_approvals, 1), now=timezone.now(),
@@ -163,8 +206,12 @@ def safety_label_escalate_to_manager(*, reviewer: AbstractBaseUser, label_id: in
     """A reviewer unsure of a label asks a manager to rule on it, with a reason.
 
     :raises NotAReviewer: if the label is not of a task the person reviews.
-    :raises ReviewInvalid: without a reason.
-    :raises SafetyDecisionConflict: if the label takes no decision now.
+    :raises ReviewCredentialInactive: without an active safety-review credential.
+    :raises RulesNotAcknowledged: without the acknowledgement of the task's rules.
+    :raises DecisionCommentInvalid: without a reason, or with one that is too long.
+    :raises SafetyLabelNotOpen: if the label takes no decision now.
+    :raises SafetyLabelIsOwn: if the person labelled it.
+    :raises SafetyLabelAlreadyDecided: if the person already decided on it.
     """
     label, task = _label_and_task(label_id)
     check_reviewer(user=reviewer, task=task)
@@ -179,11 +226,18 @@ def safety_label_escalate_to_manager(*, reviewer: AbstractBaseUser, label_id: in
 
 def safety_label_rule(*, manager: AbstractBaseUser, label_id: int, decision: str,
                       comment: str) -> SafetyLabel:
-    """A manager adjudicates an escalated label."""
-    if not manager.has_perm(ADJUDICATE):
+    """A manager adjudicates an escalated label: approve or reject, saying why.
+
+    :raises NotAReviewer: without the permission to adjudicate, or if there is no such label.
+    :raises RulingUnknown: for a decision other than approve or reject.
+    :raises DecisionCommentInvalid: without a reason, or with one that is too long.
+    :raises SafetyLabelNotEscalated: if the label is not escalated.
+    :raises SafetyLabelManagerInvolved: if the manager labelled or reviewed it.
+    """
+    if not can_adjudicate(actor=manager):
         raise NotAReviewer("No such label among those you review.")
     if decision not in (SafetyApproval.Decision.APPROVE, SafetyApproval.Decision.REJECT):
-        raise ReviewInvalid("Decide approve or reject.", detail={"decision": ["Unknown."]})
+        raise RulingUnknown("Decide approve or reject.", detail={"decision": ["Unknown."]})
     label, task = _label_and_task(label_id)
     comment = _comment(comment, required=True, what="rule so")
     label, ruling = safety_label_adjudicate(
@@ -200,7 +254,8 @@ def safety_approvals_withdraw_for(*, credential_ids: list[int], reason: str) -> 
     go back to the approval queue. Audited here after the safety commit (the reconciler
     writes an event a crash left out); returns how many were withdrawn (none the second
     time)."""
-    required = dict(Task.objects.filter(kind="safety").values_list("pk", "required_approvals"))
+    required = dict(Task.objects.filter(kind=RuleSet.Kind.SAFETY)
+                    .values_list("pk", "required_approvals"))
     withdrawn = safety_approvals_withdraw(credential_ids=credential_ids, reason=reason,
                                           now=timezone.now(), required_by_task=required)
     if withdrawn:
@@ -237,9 +292,9 @@ def _unaudited_withdrawals(since) -> list[SafetyApproval]:
     withdrawn = list(SafetyApproval.objects.filter(withdrawn_at__gte=since))
     if not withdrawn:
         return []
-    audited = {approval_id for data in AuditEvent.objects.filter(
-        action__in=["safety_approval.withdrawn", "safety_approval.withdrawal_reconciled"],
-        created_at__gte=since - timedelta(minutes=5)).values_list("data", flat=True)
+    audited = {approval_id for data in audit_event_data_since(
+        actions=["safety_approval.withdrawn", "safety_approval.withdrawal_reconciled"],
+        since=since - timedelta(minutes=5))
         for approval_id in data.get("approvals", [])}
     return [approval for approval in withdrawn if approval.pk not in audited]
 
@@ -253,9 +308,8 @@ def safety_decisions_reconcile(*, since_hours: int = 48) -> int:
     since = timezone.now() - timedelta(hours=since_hours)
     approvals = list(SafetyApproval.objects.filter(created_at__gte=since)
                      .select_related("label"))
-    audited = set(AuditEvent.objects.filter(
-        target_type="safety_approval", target_id__in=[str(a.pk) for a in approvals])
-        .values_list("target_id", flat=True))
+    audited = audit_targets_recorded(target_type="safety_approval",
+                                     target_ids=[approval.pk for approval in approvals])
     repaired = 0
     for approval in approvals:
         if str(approval.pk) in audited:

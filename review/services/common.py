@@ -6,10 +6,12 @@ from annotation.models import Membership, Task
 from annotation.selectors import membership_fitness
 from annotation.services.tasks import TaskNotFound
 from annotators.models import Credential
-from config.errors import ApplicationError, NotFound
+from config.errors import NotAllowed, NotFound
 
-__all__ = ["ExportNotAllowed", "NotAReviewer", "ReviewConflict", "ReviewInvalid",
-           "ReviewRefused", "TaskNotFound", "check_reviewer", "review_credential",
+from ..selectors import ExportNotAllowed
+
+__all__ = ["ExportNotAllowed", "NotAReviewer", "ReviewCredentialInactive",
+           "RulesNotAcknowledged", "TaskNotFound", "check_reviewer", "review_credential",
            "task_for_review"]
 
 
@@ -19,24 +21,12 @@ class NotAReviewer(NotFound):
     code = "not_a_reviewer"
 
 
-class ReviewRefused(ApplicationError):
-    code = "review_refused"
-    http_status = 403
+class ReviewCredentialInactive(NotAllowed):
+    code = "review_credential_inactive"
 
 
-class ReviewConflict(ApplicationError):
-    code = "review_conflict"
-    http_status = 409
-
-
-class ReviewInvalid(ApplicationError):
-    code = "review_invalid"
-    http_status = 400
-
-
-class ExportNotAllowed(ApplicationError):
-    code = "export_not_allowed"
-    http_status = 403
+class RulesNotAcknowledged(NotAllowed):
+    code = "acknowledgement_required"
 
 
 def check_reviewer(*, user: AbstractBaseUser, task: Task) -> None:
@@ -44,7 +34,8 @@ def check_reviewer(*, user: AbstractBaseUser, task: Task) -> None:
     its kind and has acknowledged its rule version; one query for the three.
 
     :raises NotAReviewer: if the person does not review the task (now).
-    :raises ReviewRefused: without the credential or the acknowledgement.
+    :raises ReviewCredentialInactive: without an active review credential of the task's kind.
+    :raises RulesNotAcknowledged: without the acknowledgement of the task's rule version.
     """
     fitness = membership_fitness(user_id=user.pk, task=task,
                                  function=Membership.Function.REVIEW)
@@ -52,10 +43,11 @@ def check_reviewer(*, user: AbstractBaseUser, task: Task) -> None:
         raise NotAReviewer("No such task among those you review.")
     if not fitness.credential_ok:
         kind = task.credential_kind(Membership.Function.REVIEW)
-        raise ReviewRefused(f"You hold no active {kind.label.lower()} credential now.")
+        raise ReviewCredentialInactive(f"You hold no active {kind.label.lower()} credential "
+                                       "now.")
     if not fitness.acknowledged:
-        raise ReviewRefused("Read and acknowledge the task's rules before reviewing.",
-                            detail={"rule_version_id": task.rule_version_id})
+        raise RulesNotAcknowledged("Read and acknowledge the task's rules before reviewing.",
+                                   detail={"rule_version_id": task.rule_version_id})
 
 
 def review_credential(*, user: AbstractBaseUser, task: Task) -> Credential | None:
@@ -65,7 +57,12 @@ def review_credential(*, user: AbstractBaseUser, task: Task) -> Credential | Non
         status=Credential.Status.ACTIVE).order_by("-issued_at").first()
 
 
-def task_for_review(task_id: int) -> Task:
+def task_for_review(*, task_id: int) -> Task:
+    """The task with its rules, for a reviewer's action on it.
+
+    :raises NotAReviewer: if there is no such task (told apart from one the person does not
+        review by nobody).
+    """
     task = Task.objects.select_related("rule_version__rule_set").filter(pk=task_id).first()
     if task is None:
         raise NotAReviewer("No such task among those you review.")

@@ -18,7 +18,7 @@ from annotation.models import Batch, FunctionalLabel, Item, Task
 from annotation.pseudonyms import pseudonym
 from annotation.services.rework import batches_mark_exported
 from audit.services import record_event
-from config.errors import NotFound
+from config.errors import Conflict, Invalid, NotFound
 from jobs.services import (
     job_attempt_failed,
     job_claim,
@@ -27,19 +27,27 @@ from jobs.services import (
     job_send_on_commit,
 )
 from rules.models import RuleVersion
-from safety_labels.models import SafetyApproval, SafetyLabel
+from safety_labels.selectors import approved_labels, counted_approvals_by_label
 from safety_labels.services import safety_labels_mark_exported
 
 from .. import export_formats
 from ..models import BatchDecision, ExportJob, SampleCheck
-from .common import ExportNotAllowed, ReviewConflict, ReviewInvalid, TaskNotFound
+from ..selectors import require_export
+from .common import TaskNotFound
 
 
 class ExportNotFound(NotFound):
     code = "export_not_found"
 
-EXPORT_LABELS = "review.export_labels"
-EXPORT_SAFETY_LABELS = "review.export_safety_labels"
+
+class ExportFormatUnknown(Invalid):
+    code = "export_format_unknown"
+
+
+class ExportNotFinished(Conflict):
+    code = "export_not_finished"
+
+
 CHUNK = 10000
 CHUNK_TEXT = 8_000_000
 SAFETY_CHUNK = 500
@@ -66,7 +74,7 @@ class Carried:
         self.label_ids = array("q")
 
 
-def functional_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
+def functional_rows(*, task: Task, carried: Carried | None = None) -> Iterator[dict]:
     """Current labels of the task's accepted batches, in label order: one query per chunk,
     the item's fields joined in, the next chunk starting after the last label seen. A label
     made again after its item failed a check says so, with when it passed its own check."""
@@ -123,21 +131,10 @@ class _Pseudonyms(dict):
         return self[user_id]
 
 
-def exportable_approvals(label: SafetyLabel,
-                         approvals: list[SafetyApproval]) -> list[SafetyApproval]:
-    """The approvals of ``label`` that count, one per reviewer (invariant 5)."""
-    counted, seen = [], set()
-    for approval in approvals:
-        if approval.counts_for(label) and approval.reviewer_id not in seen:
-            seen.add(approval.reviewer_id)
-            counted.append(approval)
-    return counted
-
-
-def safety_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
+def safety_rows(*, task: Task, carried: Carried | None = None) -> Iterator[dict]:
     """Approved safety labels of the task that still have enough counted approvals."""
     required = max(task.required_approvals, 1)
-    labels = SafetyLabel.objects.filter(task_id=task.pk, status=SafetyLabel.Status.APPROVED)
+    labels = approved_labels(task_id=task.pk)
     # Ids cross from the safety database as values, never as a subquery.
     versions = _versions(set(labels.values_list("rule_version_id", flat=True).distinct()))
     last = 0
@@ -146,12 +143,10 @@ def safety_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
         chunk = list(labels.filter(pk__gt=last).order_by("pk")[:SAFETY_CHUNK])
         if not chunk:
             return
-        approvals: dict[int, list[SafetyApproval]] = {}
-        for approval in SafetyApproval.objects.filter(label_id__in=[label.pk for label in chunk]):
-            approvals.setdefault(approval.label_id, []).append(approval)
+        approvals = counted_approvals_by_label(label_ids=[label.pk for label in chunk])
         items = _items([label.item_id for label in chunk])
         for label in chunk:
-            counted = exportable_approvals(label, approvals.get(label.pk, []))
+            counted = approvals.get(label.pk, [])
             if len(counted) < required or label.item_id not in items:
                 continue
             if carried is not None:
@@ -181,15 +176,10 @@ def _row(task: Task, item: dict, *, kind: str, rule_set: str, number: int, annot
 
 
 def export_rows(task: Task, carried: Carried | None = None) -> Iterator[dict]:
-    return safety_rows(task, carried) if task.is_safety else functional_rows(task, carried)
-
-
-def require_export(actor: AbstractBaseUser, task: Task) -> None:
-    if not actor.has_perm(EXPORT_LABELS):
-        raise ExportNotAllowed("Only managers export labels.")
-    if task.is_safety and not actor.has_perm(EXPORT_SAFETY_LABELS):
-        raise ExportNotAllowed("Exporting safety labels needs its own permission, which you "
-                               "do not hold.")
+    """The rows an export of the task writes: its labels that passed review."""
+    if task.is_safety:
+        return safety_rows(task=task, carried=carried)
+    return functional_rows(task=task, carried=carried)
 
 
 @transaction.atomic(durable=True)
@@ -198,14 +188,14 @@ def export_job_create(*, actor: AbstractBaseUser, task_id: int, format: str) -> 
 
     :raises TaskNotFound: if there is no such task.
     :raises ExportNotAllowed: without the export permission (for safety labels, its own).
-    :raises ReviewInvalid: for an unknown format.
+    :raises ExportFormatUnknown: for an unknown format.
     """
     task = Task.objects.filter(pk=task_id).first()
     if task is None:
         raise TaskNotFound(f"Task {task_id} does not exist.")
-    require_export(actor, task)
+    require_export(actor=actor, task=task)
     if format not in ExportJob.Format.values:
-        raise ReviewInvalid(f"Export formats are {', '.join(ExportJob.Format.values)}.",
+        raise ExportFormatUnknown(f"Export formats are {', '.join(ExportJob.Format.values)}.",
                             detail={"format": ["Unknown format."]})
     job = ExportJob.objects.create(task=task, created_by=actor, format=format,
                                    created_at=timezone.now())
@@ -282,8 +272,7 @@ def _export(job: ExportJob) -> ExportJob:
 
 def _count(task: Task) -> int:
     if task.is_safety:
-        return SafetyLabel.objects.filter(task_id=task.pk,
-                                          status=SafetyLabel.Status.APPROVED).count()
+        return approved_labels(task_id=task.pk).count()
     return FunctionalLabel.objects.filter(task=task, superseded_at=None,
                                           item__batch__state=Batch.State.ACCEPTED).count()
 
@@ -294,14 +283,14 @@ def export_job_download(*, actor: AbstractBaseUser, job_id: int) -> ExportJob:
 
     :raises ExportNotFound: if there is no such export.
     :raises ExportNotAllowed: without the permission to export its labels.
-    :raises ReviewConflict: if the export has not finished.
+    :raises ExportNotFinished: if the export has not finished.
     """
     job = ExportJob.objects.select_related("task").filter(pk=job_id).first()
     if job is None:
         raise ExportNotFound(f"Export {job_id} does not exist.")
-    require_export(actor, job.task)
+    require_export(actor=actor, task=job.task)
     if job.status != ExportJob.Status.DONE:
-        raise ReviewConflict(f"Export {job.pk} is {job.status}; download it once done.")
+        raise ExportNotFinished(f"Export {job.pk} is {job.status}; download it once done.")
     record_event(actor=actor, action="export.downloaded", target=job,
                  data={"task": job.task_id, "file": job.output.name, "rows": job.rows_done})
     return job

@@ -15,21 +15,21 @@ from annotators.models import Credential, CredentialKind
 from annotators.selectors import has_active_credential
 from annotators.services import credential_qs_select_for_update, report_quality_failure
 from audit.services import record_event
-from config.errors import NotFound
+from config.errors import Invalid, NotAllowed, NotFound
 from safety_labels.models import SafetyLabel
 from safety_labels.selectors import annotators_decided_since
 from safety_labels.services import safety_labels_withdraw
 
 from ..models import QualityPolicy, QualitySignal, SampleCheck
 from ..selectors import QualityFigure, quality_figures, quality_window_start
-from .common import ReviewInvalid, ReviewRefused
+from .locks import quality_policy_qs_select_for_update
 
 EVIDENCE_ROWS = 200
 
 
 def _evidence(figure: QualityFigure) -> dict:
     """The rows a failing figure was taken on, newest first."""
-    since = quality_window_start(figure.policy)
+    since = quality_window_start(policy=figure.policy)
     if figure.measure == "accuracy":
         checks = list(SampleCheck.objects.filter(
             annotator_id=figure.user_id, checked_at__gte=since,
@@ -98,7 +98,7 @@ def quality_evaluate_recent(*, since_minutes: int) -> int:
                      .values_list("annotator_id", flat=True).distinct())
     due = [(user_id, CredentialKind.FUNCTIONAL_ANNOTATE) for user_id in sorted(functional)]
     due += [(user_id, CredentialKind.SAFETY_ANNOTATE)
-            for user_id in sorted(annotators_decided_since(since))]
+            for user_id in sorted(annotators_decided_since(since=since))]
     return sum(quality_evaluate(user_id=user_id, kind=kind) is not None
                for user_id, kind in due)
 
@@ -127,6 +127,14 @@ class QualityPolicyNotFound(NotFound):
     code = "quality_policy_not_found"
 
 
+class QualityPolicyNotAllowed(NotAllowed):
+    code = "quality_policy_not_allowed"
+
+
+class QualityPolicyInvalid(Invalid):
+    code = "quality_policy_invalid"
+
+
 POLICY_FIELDS = {"threshold", "minimum_checks", "window_days", "enabled"}
 
 
@@ -136,19 +144,19 @@ def quality_policy_update(*, actor: AbstractBaseUser, kind: str,
     """Change a quality policy: its threshold, the checks it needs, its window, or whether it
     acts at all. Audited with the values before and after.
 
-    :raises ReviewRefused: without the permission to set quality policies.
+    :raises QualityPolicyNotAllowed: without the permission to set quality policies.
     :raises QualityPolicyNotFound: for a kind that has no policy.
-    :raises ReviewInvalid: for unknown fields or values out of bounds.
+    :raises QualityPolicyInvalid: for unknown fields or values out of bounds.
     """
     if not actor.has_perm("review.manage_quality"):
-        raise ReviewRefused("Only managers set quality policies.")
-    policy = QualityPolicy.objects.select_for_update().filter(kind=kind).first()
+        raise QualityPolicyNotAllowed("Only managers set quality policies.")
+    policy = quality_policy_qs_select_for_update().filter(kind=kind).first()
     if policy is None:
         raise QualityPolicyNotFound(f"There is no quality policy for {kind!r}; the annotating "
                                     "credentials have one each.")
     unknown = set(changes) - POLICY_FIELDS
     if unknown:
-        raise ReviewInvalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise QualityPolicyInvalid(f"Unknown fields: {', '.join(sorted(unknown))}.")
     errors = {}
     threshold = changes.get("threshold", policy.threshold)
     if threshold in ("", None):
@@ -162,7 +170,7 @@ def quality_policy_update(*, actor: AbstractBaseUser, kind: str,
     if not 1 <= int(changes.get("window_days", policy.window_days)) <= 365:
         errors["window_days"] = ["From 1 to 365 days."]
     if errors:
-        raise ReviewInvalid("The policy has invalid values; see detail.", detail=errors)
+        raise QualityPolicyInvalid("The policy has invalid values; see detail.", detail=errors)
     before = {name: str(getattr(policy, name)) for name in changes}
     for name, value in changes.items():
         setattr(policy, name, Decimal(str(value))

@@ -1,9 +1,7 @@
 """Drawing a batch's sample: the plan from the rule version's quality indicators, then a
 stratified draw reproducible from its stored seed."""
 
-import random
 import secrets
-from collections import defaultdict
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -20,17 +18,26 @@ from annotation.services.rework import (
 )
 from audit.services import record_event
 from config.celery import enqueue
-from config.errors import NotFound
-from rules.models import RuleVersion, SamplingScheme
+from config.errors import Conflict, NotAllowed, NotFound
+from config.transactions import transaction_required
+from rules.models import RuleSet, RuleVersion, SamplingScheme
 
 from .. import iso2859
 from ..models import BatchDecision, Sample, SampleCheck
-from .checks import rechecks_due
-from .common import ReviewConflict, ReviewRefused
+from ..strata import draw
+from .corrections import rechecks_due
 
 
 class BatchNotFound(NotFound):
     code = "batch_not_found"
+
+
+class BatchNotSampleable(Conflict):
+    code = "batch_not_sampleable"
+
+
+class SampleDrawNotAllowed(NotAllowed):
+    code = "sample_draw_not_allowed"
 
 
 def plan_for(*, task: Task, batch_size: int) -> tuple[str, iso2859.SamplingPlan]:
@@ -69,33 +76,6 @@ def _severity_now(task: Task) -> str:
     return severity
 
 
-def draw(*, labels: list[dict], size: int, seed: int) -> tuple[list[int], dict]:
-    """Choose items: every item with a too-fast label, at least one item per annotator, and
-    the rest at random up to ``size``. The same labels and seed give the same items.
-
-    ``labels`` are dicts with ``item_id``, ``annotator_id`` and ``too_fast``.
-    """
-    # A seeded generator, so that the stored seed redraws the sample; not for secrets.
-    rng = random.Random(seed)  # noqa: S311
-    by_annotator: dict[int, set[int]] = defaultdict(set)
-    for label in labels:
-        by_annotator[label["annotator_id"]].add(label["item_id"])
-    too_fast = sorted({label["item_id"] for label in labels if label["too_fast"]})
-    chosen = set(too_fast)
-    per_annotator = {}
-    for annotator_id in sorted(by_annotator):
-        theirs = sorted(by_annotator[annotator_id])
-        already = sorted(chosen.intersection(theirs))
-        pick = already[0] if already else rng.choice(theirs)
-        chosen.add(pick)
-        per_annotator[str(annotator_id)] = pick
-    rest = sorted({label["item_id"] for label in labels} - chosen)
-    extra = sorted(rng.sample(rest, min(max(size - len(chosen), 0), len(rest))))
-    chosen.update(extra)
-    return sorted(chosen), {"too_fast": too_fast, "annotators": per_annotator,
-                            "random": extra}
-
-
 def _current_labels(batch: Batch) -> list[dict]:
     return list(FunctionalLabel.objects.filter(item__batch=batch, superseded_at=None)
                 .order_by("pk").values("pk", "item_id", "annotator_id", "too_fast"))
@@ -106,19 +86,20 @@ def sample_draw(*, batch_id: int, seed: int | None = None) -> Sample:
     """Draw the sample of a submitted batch's current round and queue its checks. Drawing
     again for the same round returns the sample already drawn.
 
-    :raises ReviewConflict: if the batch is not waiting for its sample.
+    :raises BatchNotSampleable: if the batch is not waiting for its sample.
     """
     batch = batch_lock(batch_id)
     return _draw_locked(batch, seed=seed)
 
 
+@transaction_required
 def _draw_locked(batch: Batch, *, seed: int | None = None) -> Sample:
     existing = Sample.objects.filter(batch=batch, round=batch.round).first()
     if existing is not None:
         return existing
     if batch.state != Batch.State.SUBMITTED:
-        raise ReviewConflict(f"Batch {batch.number} is {batch.state}; only a batch with all "
-                             "its labels is sampled.")
+        raise BatchNotSampleable(f"Batch {batch.number} is {batch.state}; only a batch with "
+                                 "all its labels is sampled.")
     task = Task.objects.select_related("rule_version").get(pk=batch.task_id)
     labels = _current_labels(batch)
     batch_size = len({label["item_id"] for label in labels})
@@ -153,13 +134,13 @@ def sample_draw_by_hand(*, actor: AbstractBaseUser, batch_id: int) -> tuple[Samp
     anything else. Returns the sample and whether it was drawn now; a batch already sampled
     in its round returns its sample.
 
-    :raises ReviewRefused: if the actor does not manage tasks.
+    :raises SampleDrawNotAllowed: if the actor does not manage tasks.
     :raises BatchNotFound: if there is no such batch.
-    :raises ReviewConflict: if a label is still missing or being made, or the batch is past
-        sampling.
+    :raises BatchNotSampleable: if the batch is of safety labels, a label is still missing
+        or being made, or the batch is past sampling.
     """
     if not actor.has_perm(MANAGE_TASKS):
-        raise ReviewRefused("Only managers draw samples by hand.")
+        raise SampleDrawNotAllowed("Only managers draw samples by hand.")
     if not Batch.objects.filter(pk=batch_id).exists():
         raise BatchNotFound(f"There is no batch {batch_id}.")
     batch = batch_lock(batch_id)
@@ -167,29 +148,19 @@ def sample_draw_by_hand(*, actor: AbstractBaseUser, batch_id: int) -> tuple[Samp
     if existing is not None:
         return existing, False
     if batch.task.is_safety:
-        raise ReviewConflict("Safety labels are approved one by one; their batches are not "
-                             "sampled.")
+        raise BatchNotSampleable("Safety labels are approved one by one; their batches are "
+                                 "not sampled.")
     if batch.state == Batch.State.ANNOTATING:
         if batch_unfinished(batch):
-            raise ReviewConflict(f"Batch {batch.number} still has items without their labels "
-                                 "or being labelled; it is sampled once all are in.")
+            raise BatchNotSampleable(f"Batch {batch.number} still has items without their "
+                                     "labels or being labelled; it is sampled once all are "
+                                     "in.")
         batch_transition(actor=actor, batch=batch, to=Batch.State.SUBMITTED,
                          data={"reason": "sample drawn by hand"})
     sample = _draw_locked(batch)
     record_event(actor=actor, action="sample.drawn_by_hand", target=sample,
                  data={"batch": batch.pk, "round": sample.round})
     return sample, True
-
-
-def sample_redraw(*, sample: Sample) -> list[int]:
-    """Draw again from the stored seed and plan, for anyone who wants to verify a sample."""
-    # The labels current when the sample was drawn.
-    labels = list(FunctionalLabel.objects.filter(
-        item__batch=sample.batch, submitted_at__lte=sample.drawn_at)
-        .exclude(superseded_at__lte=sample.drawn_at)
-        .values("item_id", "annotator_id", "too_fast"))
-    item_ids, _ = draw(labels=labels, size=sample.plan_size, seed=sample.seed)
-    return item_ids
 
 
 def batches_sample_due() -> list[int]:
@@ -200,7 +171,8 @@ def batches_sample_due() -> list[int]:
     marked = batches_mark_submitted(
         on_submitted=lambda batch_id: enqueue("review.tasks.draw_sample", batch_id=batch_id))
     drawn = Sample.objects.filter(batch=OuterRef("pk"), round=OuterRef("round"))
-    stranded = list(Batch.objects.filter(state=Batch.State.SUBMITTED, task__kind="functional")
+    stranded = list(Batch.objects.filter(state=Batch.State.SUBMITTED,
+                                         task__kind=RuleSet.Kind.FUNCTIONAL)
                     .exclude(pk__in=marked).exclude(Exists(drawn))
                     .values_list("pk", flat=True)[:500])
     for batch_id in stranded:

@@ -14,8 +14,13 @@ from review.models import BatchDecision, SampleCheck
 from review.services import export_job_create, safety_label_approve
 from safety_labels.models import SafetyApproval, SafetyLabel, VerdictRisk
 from tests.annotation_setup import make_task
-from tests.review.test_illegal_content import functional_with, safety_label_on
-from tests.review_setup import check_all, review_task, samples_of
+from tests.review_setup import (
+    check_all,
+    functional_with,
+    review_task,
+    safety_label_on,
+    samples_of,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"], transaction=True,
                                    serialized_rollback=True)

@@ -200,3 +200,36 @@ def test_the_review_home_counts_labels_made_again_and_forgets_a_task_left(manage
 
     membership_remove(actor=manager, membership_id=task.memberships.get(user=reviewer).pk)
     assert list(tasks_reviewed_by(actor=reviewer)) == []
+
+
+class TestExportAfterCorrection:
+    def test_an_accepted_batch_is_exported_only_once_its_redone_label_passed_a_check(
+            self, manager):
+        task, people, reviewer = review_task(manager, name="Fix", items=200, batch_size=200)
+        sample = samples_of(task).get()
+        assert sample.accept >= 1
+        wrong = sample.item_ids[0]
+        old = FunctionalLabel.objects.get(item_id=wrong)
+        check_all(reviewer, task, {wrong: ("inaccurate", "Best answer is C", [])})
+        assert BatchDecision.objects.get(sample=sample).outcome == "accepted"
+        assert batch_states(task) == ["correcting"]
+        assert list(export_rows(task)) == []
+
+        others = [person for person in people if person.pk != old.annotator_id]
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert label_everything(task, people, label={"payload": {
+                "ranking": ["Answer C", "Answer A", "Answer B"], "best_quality": 5,
+                "reason": "C is right."}}) == 1
+        redone = FunctionalLabel.objects.get(item_id=wrong, superseded_at=None)
+        assert redone.annotator_id in {person.pk for person in others}
+        assert list(export_rows(task)) == []
+        assert check_all(reviewer, task) == 1
+
+        assert batch_states(task) == ["accepted"]
+        rows = {row["item_id"]: row for row in export_rows(task)}
+        assert len(rows) == 200
+        assert rows[wrong]["label"]["ranking"][0] == "Answer C"
+        assert rows[wrong]["review_outcome"] == "re-annotated after review, and checked"
+        assert rows[sample.item_ids[1]]["review_outcome"] == "batch accepted after sampling"
+        old.refresh_from_db()
+        assert old.superseded_at is not None

@@ -11,8 +11,7 @@ from review.services import quality_evaluate, safety_label_reject
 from safety_labels.models import SafetyLabel
 from tests.annotation_setup import add_items, join
 from tests.conftest import make_person
-from tests.review.test_safety_approvals import safety_setup
-from tests.review_setup import check_all, label_everything, review_task, samples_of
+from tests.review_setup import check_all, label_everything, review_task, safety_setup, samples_of
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 

@@ -16,8 +16,13 @@ from annotation.services import lease_next, lease_submit
 from review.models import ExportJob
 from review.services import export_job_create, safety_label_approve, safety_label_reject
 from safety_labels.models import SafetyLabel, VerdictRisk
-from tests.review.test_illegal_content import functional_with, safety_label_on
-from tests.review_setup import check_all, review_task, samples_of
+from tests.review_setup import (
+    check_all,
+    functional_with,
+    review_task,
+    safety_label_on,
+    samples_of,
+)
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 

@@ -15,7 +15,7 @@ from audit.models import AuditEvent
 from review.services import export_job_create, export_rows, safety_approval_next
 from review.services.approvals import safety_decisions_reconcile
 from safety_labels.models import SafetyApproval, SafetyLabel
-from tests.review.test_safety_approvals import safety_setup
+from tests.review_setup import safety_setup
 
 pytestmark = pytest.mark.django_db(databases=["default", "safety"])
 

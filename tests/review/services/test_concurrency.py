@@ -5,11 +5,10 @@ from annotators.models import Role
 from review.models import Sample, SampleCheck
 from review.services import safety_label_approve, sample_draw
 from safety_labels.models import SafetyApproval, SafetyLabel
-from safety_labels.services import SafetyDecisionConflict
+from safety_labels.services import SafetyLabelAlreadyDecided
 from tests.annotation_setup import join, make_task
 from tests.conftest import make_person
-from tests.review.test_safety_approvals import safety_setup
-from tests.review_setup import label_everything
+from tests.review_setup import label_everything, safety_setup
 from tests.rules.services.test_concurrency import run_together
 
 pytestmark = [pytest.mark.postgres,
@@ -39,7 +38,7 @@ class TestConcurrentApprovals:
             *[lambda: safety_label_approve(reviewer=first, label_id=label.pk).status] * 3)
 
         assert outcomes.count("submitted") == 1
-        assert sum(isinstance(o, SafetyDecisionConflict) for o in outcomes) == 2
+        assert sum(isinstance(o, SafetyLabelAlreadyDecided) for o in outcomes) == 2
         label.refresh_from_db()
         assert label.status == "submitted"
         assert SafetyApproval.objects.filter(label=label).count() == 1
