@@ -24,6 +24,29 @@ def has_active_credential(user: AbstractBaseUser, kind: str) -> bool:
                                      expires_at__gt=timezone.now()).exists()
 
 
+def active_credential_get(*, user_id: int, kind: str) -> Credential | None:
+    """The person's newest active credential of ``kind``, or None."""
+    return Credential.objects.filter(user_id=user_id, kind=kind,
+                                     status=Credential.Status.ACTIVE).order_by("-issued_at").first()
+
+
+def credentials_withdrawing_approvals(*, kind: str) -> dict[int, str]:
+    """Credentials of ``kind`` revoked, or suspended by a quality signal, each with why: what
+    their holders vouched for under them and that has not left the system no longer counts."""
+    rows = Credential.objects.filter(kind=kind).filter(
+        Q(status=Credential.Status.REVOKED)
+        | Q(status=Credential.Status.SUSPENDED,
+            suspension_cause=Credential.SuspensionCause.QUALITY))
+    return {pk: f"credential {pk} {status}" for pk, status in rows.values_list("pk", "status")}
+
+
+def users_suspended_for_quality(*, kind: str) -> set[int]:
+    """The people whose credential of ``kind`` is suspended by a quality signal."""
+    return set(Credential.objects.filter(
+        kind=kind, status=Credential.Status.SUSPENDED,
+        suspension_cause=Credential.SuspensionCause.QUALITY).values_list("user_id", flat=True))
+
+
 def active_credential_exists(*, user_ref, kind: str) -> Exists:
     """A subquery expression: the user (an ``OuterRef`` or id) holds an active, unexpired
     credential of ``kind`` now. Lets a caller fold this check into its own query."""

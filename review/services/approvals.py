@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from annotation.models import Batch, Item, Task
 from annotation.services.rework import batch_qs_select_for_update, safety_leases_supersede
-from annotators.models import Credential, CredentialKind
+from annotators.models import CredentialKind
+from annotators.selectors import credentials_withdrawing_approvals, users_suspended_for_quality
 from audit.selectors import audit_event_data_since, audit_targets_recorded
 from audit.services import record_event
 from config.celery import enqueue_on_commit
@@ -279,11 +280,7 @@ def _audit_withdrawals(approvals: list[SafetyApproval], *, reason: str) -> None:
 def _withdrawing_credentials() -> dict[int, str]:
     """Safety-review credentials revoked, or suspended by a quality signal, with why: the
     approvals given under them, of labels not yet exported, no longer count."""
-    rows = Credential.objects.filter(kind=CredentialKind.SAFETY_REVIEW).filter(
-        Q(status=Credential.Status.REVOKED)
-        | Q(status=Credential.Status.SUSPENDED,
-            suspension_cause=Credential.SuspensionCause.QUALITY))
-    return {pk: f"credential {pk} {status}" for pk, status in rows.values_list("pk", "status")}
+    return credentials_withdrawing_approvals(kind=CredentialKind.SAFETY_REVIEW)
 
 
 def _unaudited_withdrawals(since) -> list[SafetyApproval]:
@@ -323,9 +320,7 @@ def safety_decisions_reconcile(*, since_hours: int = 48) -> int:
             content_invalidate(label=approval.label)
         repaired += 1
     # A quality suspension whose withdrawal never ran (it runs after the suspension commits).
-    suspended = set(Credential.objects.filter(
-        kind=CredentialKind.SAFETY_ANNOTATE, status=Credential.Status.SUSPENDED,
-        suspension_cause=Credential.SuspensionCause.QUALITY).values_list("user_id", flat=True))
+    suspended = users_suspended_for_quality(kind=CredentialKind.SAFETY_ANNOTATE)
     pending = set(SafetyLabel.objects.filter(annotator_id__in=suspended,
                                              status=SafetyLabel.Status.SUBMITTED)
                   .exclude(Exists(SafetyApproval.objects.filter(label=OuterRef("pk"))))

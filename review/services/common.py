@@ -6,6 +6,7 @@ from annotation.models import Membership, Task
 from annotation.selectors import membership_fitness
 from annotation.services.tasks import TaskNotFound
 from annotators.models import Credential
+from annotators.selectors import active_credential_get
 from config.errors import NotAllowed, NotFound
 
 from ..selectors import ExportNotAllowed
@@ -52,9 +53,8 @@ def check_reviewer(*, user: AbstractBaseUser, task: Task) -> None:
 
 def review_credential(*, user: AbstractBaseUser, task: Task) -> Credential | None:
     """The review credential the person holds for the task's kind now, if active."""
-    return Credential.objects.filter(
-        user_id=user.pk, kind=task.credential_kind(Membership.Function.REVIEW),
-        status=Credential.Status.ACTIVE).order_by("-issued_at").first()
+    return active_credential_get(user_id=user.pk,
+                                 kind=task.credential_kind(Membership.Function.REVIEW))
 
 
 def task_for_review(*, task_id: int) -> Task:

@@ -4,8 +4,7 @@ import pytest
 
 from review.services import safety_label_approve, safety_label_reject
 from safety_labels.models import SafetyLabel
-from tests.review.test_safety_approvals import safety_setup
-from tests.review_setup import check_all, review_task, samples_of
+from tests.review_setup import check_all, review_task, safety_setup, samples_of
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from review.models import BatchDecision, SampleCheck
 from safety_labels.models import SafetyLabel
 from tests.e2e.test_labelling import watch
 from tests.e2e.test_login import log_in
-from tests.review.test_safety_approvals import safety_setup
-from tests.review_setup import review_task
+from tests.review_setup import review_task, safety_setup
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(databases=["default", "safety"], transaction=True,
