@@ -16,7 +16,19 @@ PASSWORD = "a-test-password-9x"
 pytest_plugins = ["tests.workforce", "tests.annotation_setup"]
 
 
+def _empties_the_database_for_good(item) -> bool:
+    """A test that commits (``transaction=True``) leaves the tables emptied for the tests after
+    it, groups and risk categories included, unless it restores them (``serialized_rollback``)."""
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and marker.kwargs.get("transaction") \
+        and not marker.kwargs.get("serialized_rollback")
+
+
 def pytest_collection_modifyitems(config, items):
+    emptying = [item.nodeid for item in items if _empties_the_database_for_good(item)]
+    if emptying:
+        raise pytest.UsageError("Mark these transaction=True tests serialized_rollback=True too: "
+                                + ", ".join(emptying))
     on_postgres = connections["default"].vendor == "postgresql"
     has_chromium = os.path.exists(CHROMIUM)
     has_broker = os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")

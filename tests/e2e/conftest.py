@@ -1,5 +1,6 @@
 import pytest
 from django.db import connections
+from playwright.sync_api import Page
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -17,3 +18,12 @@ def _serialized_database_survives_playwright(request, django_db_setup):
     for alias, snapshot in snapshots.items():
         if snapshot is not None:
             connections[alias]._test_serialized_contents = snapshot
+
+
+@pytest.fixture
+def csp_violations(page: Page) -> list[str]:
+    """What the browser's console reports the Content Security Policy blocked on the page."""
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return seen

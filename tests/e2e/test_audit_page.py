@@ -8,13 +8,11 @@ from annotators.models import Role
 from audit.models import AuditEvent
 from audit.services import record_event
 from tests.conftest import make_person
-from tests.e2e.test_login import csp_violations, log_in
+from tests.e2e.test_login import log_in
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.django_db(databases=["default", "safety"], transaction=True,
                                     serialized_rollback=True)]
-
-__all__ = ["csp_violations"]
 
 
 def test_a_manager_filters_the_audit_trail_and_sees_the_chain_intact(page: Page, live_server,

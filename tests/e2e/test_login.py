@@ -9,14 +9,6 @@ pytestmark = [pytest.mark.browser,
                                     serialized_rollback=True)]
 
 
-@pytest.fixture
-def csp_violations(page: Page) -> list[str]:
-    seen: list[str] = []
-    page.on("console", lambda message: seen.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    return seen
-
-
 def log_in(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/")
     page.get_by_label("Username").fill(username)

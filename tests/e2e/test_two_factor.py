@@ -11,14 +11,6 @@ pytestmark = [pytest.mark.browser,
                                     serialized_rollback=True)]
 
 
-@pytest.fixture
-def csp_violations(page: Page) -> list[str]:
-    seen: list[str] = []
-    page.on("console", lambda message: seen.append(message.text)
-            if "Content Security Policy" in message.text else None)
-    return seen
-
-
 def sign_in_with_password(page: Page, base_url: str, username: str) -> None:
     page.goto(f"{base_url}/manage/")
     page.get_by_label("Username").fill(username)

@@ -37,7 +37,7 @@ STEPS = {
 }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("step", sorted(STEPS))
 def test_a_step_outside_a_transaction_is_refused(step):
     with pytest.raises(TransactionRequired, match="open one on the 'default' database"):
