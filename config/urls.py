@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotation.urls import api_urlpatterns as annotation_api
@@ -41,6 +42,8 @@ urlpatterns = [
     path("annotate/", include("annotation.urls")),
     path("review/", include("review.urls")),
     path("manage/", include("compliance.urls")),
+    # The address the report is known by, for people who type it.
+    path("compliance/", RedirectView.as_view(pattern_name="compliance:report", query_string=True)),
     path("rules/", include("rules.urls")),
     path("workforce/", include("annotators.urls")),
     path("admin/", admin.site.urls),

@@ -130,6 +130,12 @@ class TestDownloads:
 
 
 class TestPages:
+    def test_the_report_is_found_at_compliance_too(self, manager_client):
+        response = manager_client.get("/compliance/?from=2026-11-01&to=2026-11-30")
+
+        assert response.status_code == 302
+        assert response.url == "/manage/report/?from=2026-11-01&to=2026-11-30"
+
     def test_the_report_page_shows_every_clause_with_its_status(self, manager_client, work):
         page = manager_client.get(reverse("compliance:report")).content.decode()
 
