@@ -102,9 +102,11 @@ def leases_release_for_stopped_credential(sender: Any, *, credential_id: int, us
     """Hand back the person's items in every task their stopped annotation credential let
     them work in, in the transaction that stopped it (a receiver of ``credential_stopped``).
     A review credential holds no leases; another active credential of the kind keeps them."""
-    annotate = Membership.Function.ANNOTATE
-    task_kind = next((task_kind for task_kind in RuleSet.Kind if kind == CredentialKind.for_task(
-        safety=task_kind == RuleSet.Kind.SAFETY, function=annotate)), None)
+    annotated_under = {
+        CredentialKind.for_task(safety=task_kind == RuleSet.Kind.SAFETY,
+                                function=Membership.Function.ANNOTATE): task_kind
+        for task_kind in RuleSet.Kind}
+    task_kind = annotated_under.get(kind)
     if task_kind is None:
         return 0
     if get_user_model().objects.filter(pk=user_id).filter(
