@@ -45,6 +45,14 @@ def _body_context(content: dict) -> dict:
 
 
 @require_GET
+def report_elsewhere(request: HttpRequest) -> HttpResponse:
+    """The address the report is known by (``/compliance/``), for those who may read it."""
+    selectors.require_report_reader(request.user)
+    query = request.GET.urlencode()
+    return redirect(reverse("compliance:report") + (f"?{query}" if query else ""))
+
+
+@require_GET
 def report(request: HttpRequest) -> HttpResponse:
     selectors.require_report_reader(request.user)
     form, made = _report_for(request)

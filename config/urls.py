@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from annotation.urls import api_urlpatterns as annotation_api
@@ -12,6 +11,7 @@ from annotators.account_views import SignOutView
 from annotators.urls import account_urlpatterns
 from annotators.urls import api_urlpatterns as workforce_api
 from annotators.urls import auth_api_urlpatterns as auth_api
+from compliance import views as compliance_views
 from compliance.urls import api_urlpatterns as compliance_api
 from config import views
 from config.api import api_not_found
@@ -42,8 +42,7 @@ urlpatterns = [
     path("annotate/", include("annotation.urls")),
     path("review/", include("review.urls")),
     path("manage/", include("compliance.urls")),
-    # The address the report is known by, for people who type it.
-    path("compliance/", RedirectView.as_view(pattern_name="compliance:report", query_string=True)),
+    path("compliance/", compliance_views.report_elsewhere, name="compliance-report-elsewhere"),
     path("rules/", include("rules.urls")),
     path("workforce/", include("annotators.urls")),
     path("admin/", admin.site.urls),

@@ -136,6 +136,9 @@ class TestPages:
         assert response.status_code == 302
         assert response.url == "/manage/report/?from=2026-11-01&to=2026-11-30"
 
+    def test_a_worker_finds_nothing_at_compliance(self, annotator_client):
+        assert annotator_client.get("/compliance/").status_code == 404
+
     def test_the_report_page_shows_every_clause_with_its_status(self, manager_client, work):
         page = manager_client.get(reverse("compliance:report")).content.decode()
 
